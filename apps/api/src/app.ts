@@ -1,0 +1,60 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { ServiceContext } from "@vulntriage/core";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import { registerErrorHandling } from "./plugins/error-handler";
+import { findingsRoutes } from "./routes/findings";
+import { healthRoutes } from "./routes/health";
+import { scansRoutes } from "./routes/scans";
+import { ErrorSchema } from "./schemas/common";
+import { FindingDetailSchema, FindingSchema } from "./schemas/findings";
+import { ScanSchema } from "./schemas/scans";
+import { version } from "../package.json";
+
+export type AppOptions = {
+  ctx: ServiceContext;
+  maxReportBytes: number;
+  logger?: FastifyServerOptions["logger"];
+};
+
+/** Builds the API without listening: server.ts listens, tests use it as it is. */
+export async function buildApp(options: AppOptions) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Image names in paths are percent-encoded and can be long (registry, path, tag and digest).
+    maxParamLength: 8_192,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app, { maxReportBytes: options.maxReportBytes });
+  app.addSchema(ErrorSchema);
+  app.addSchema(ScanSchema);
+  app.addSchema(FindingSchema);
+  app.addSchema(FindingDetailSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "vulntriage",
+        description: "Trivy container-scan reports in, triaged and explained findings out.",
+        version,
+      },
+      tags: [
+        { name: "scans", description: "Upload and read scans" },
+        { name: "findings", description: "Vulnerability findings of a scan" },
+        { name: "health", description: "Liveness of the service and its dependencies" },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(healthRoutes, { ctx: options.ctx });
+  await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });
+  await app.register(findingsRoutes, { ctx: options.ctx });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

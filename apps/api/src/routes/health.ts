@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { checkHealth, type ServiceContext } from "@vulntriage/core";
+import { Type } from "typebox";
+
+export type HealthRoutesOptions = { ctx: ServiceContext };
+
+const Checks = Type.Record(Type.String(), Type.String(), {
+  description: "Each dependency: ok, or why it is not",
+});
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { ctx }) => {
+  app.get(
+    "/health",
+    {
+      schema: {
+        operationId: "getHealth",
+        tags: ["health"],
+        summary: "200 only when every dependency answers",
+        response: {
+          200: Type.Object({ status: Type.Literal("ok"), checks: Checks }),
+          503: Type.Object({ error: Type.String(), message: Type.String(), checks: Checks }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const health = await checkHealth({ ctx });
+      if (health.ok) return { status: "ok" as const, checks: health.checks };
+      return reply.status(503).send({
+        error: "dependency_unavailable",
+        message: `not answering: ${Object.keys(health.checks).filter((k) => health.checks[k] !== "ok").join(", ")}`,
+        checks: health.checks,
+      });
+    },
+  );
+};

@@ -1,0 +1,156 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import {
+  getLatestScanByImageName,
+  ingestReport,
+  listScanFindings,
+  listScans,
+  MAX_IMAGE_NAME_LENGTH,
+  type ServiceContext,
+} from "@vulntriage/core";
+import { Type } from "typebox";
+import { acceptReportBodies } from "../plugins/report-body";
+import { errorRef, paged } from "../schemas/common";
+import { ScanSchema, scanRef } from "../schemas/scans";
+import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing";
+
+export type ScansRoutesOptions = { ctx: ServiceContext; maxReportBytes: number };
+
+const ImageNameParam = Type.String({
+  minLength: 1,
+  maxLength: MAX_IMAGE_NAME_LENGTH,
+  description: "Image name, percent-encoded (ghcr.io%2Forg%2Fapp%3A1.0)",
+});
+
+export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async (app, { ctx, maxReportBytes }) => {
+  app.register(async (child) => {
+    acceptReportBodies(child, maxReportBytes);
+    const uploads = child.withTypeProvider<TypeBoxTypeProvider>();
+    uploads.post(
+      "/api/container/scans",
+      {
+        schema: {
+          operationId: "ingestScan",
+          tags: ["scans"],
+          summary: "Upload a Trivy JSON report",
+          description:
+            "Body: the output of `trivy image -f json` (any Trivy version: SchemaVersion 2 or the legacy array), " +
+            "optionally with `Content-Encoding: gzip`. A report already stored for the same image answers 200 " +
+            "with `duplicate: true` and writes nothing.",
+          consumes: ["application/json"],
+          querystring: Type.Object({
+            image_name: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: MAX_IMAGE_NAME_LENGTH,
+                description: "Image name to file the scan under; overrides ArtifactName",
+              }),
+            ),
+          }),
+          body: Type.Unknown({ description: "A Trivy JSON report" }),
+          response: {
+            201: Type.Object({
+              duplicate: Type.Literal(false),
+              scan: scanRef,
+              findings_ingested: Type.Integer(),
+            }),
+            200: Type.Object({ duplicate: Type.Literal(true), scan: scanRef }),
+            400: errorRef,
+            413: errorRef,
+            415: errorRef,
+            422: errorRef,
+            503: errorRef,
+          },
+        },
+      },
+      async (request, reply) => {
+        const result = await ingestReport({
+          ctx,
+          input: { body: request.body as Buffer, gzipBody: request.gzipBody, imageName: request.query.image_name },
+        });
+        reply.header("location", `/api/container/scans/${result.scan.id}/findings`);
+        if (result.duplicate) return reply.status(200).send({ duplicate: true as const, scan: result.scan });
+        return reply
+          .status(201)
+          .send({ duplicate: false as const, scan: result.scan, findings_ingested: result.findingsIngested });
+      },
+    );
+  });
+
+  app.get(
+    "/api/container/scans",
+    {
+      schema: {
+        operationId: "listScans",
+        tags: ["scans"],
+        summary: "List scans, newest first",
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+        }),
+        response: { 200: paged(ScanSchema, "ScanPage"), 400: errorRef, 503: errorRef },
+      },
+    },
+    async (request) => listScans({ ctx, input: request.query }),
+  );
+
+  app.get(
+    "/api/container/scans/:artifactname",
+    {
+      schema: {
+        operationId: "getLatestScanByImageName",
+        tags: ["scans"],
+        summary: "The latest scan of an image",
+        params: Type.Object({ artifactname: ImageNameParam }),
+        response: { 200: scanRef, 400: errorRef, 404: errorRef, 503: errorRef },
+      },
+    },
+    async (request) => getLatestScanByImageName({ ctx, input: { imageName: request.params.artifactname } }),
+  );
+
+  app.get(
+    "/api/container/scans/:identifier/findings",
+    {
+      schema: {
+        operationId: "listScanFindings",
+        tags: ["findings"],
+        summary: "Findings of a scan, most severe first",
+        description:
+          "`identifier` is a numeric scan id, or an image name (percent-encoded) meaning that image's latest scan.",
+        params: Type.Object({ identifier: ImageNameParam }),
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+          severity: Type.Optional(
+            Type.String({ description: "Comma-separated severities, e.g. CRITICAL,HIGH", maxLength: 100 }),
+          ),
+          status: Type.Optional(
+            Type.String({ description: "Comma-separated Trivy statuses, e.g. fixed,affected", maxLength: 200 }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            scan_id: Type.Integer(),
+            items: Type.Array(Type.Ref("Finding")),
+            total: Type.Integer(),
+            limit: Type.Integer(),
+            offset: Type.Integer(),
+          }),
+          400: errorRef,
+          404: errorRef,
+          503: errorRef,
+        },
+      },
+    },
+    async (request) =>
+      listScanFindings({
+        ctx,
+        input: {
+          scan: parseScanIdentifier(request.params.identifier),
+          severities: parseSeverities(request.query.severity),
+          statuses: parseStatuses(request.query.status),
+          limit: request.query.limit,
+          offset: request.query.offset,
+        },
+      }),
+  );
+};

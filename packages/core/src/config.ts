@@ -1,0 +1,94 @@
+import { SEVERITIES, type Severity } from "./trivy/severity";
+
+export type Config = {
+  databaseUrl: string;
+  redisUrl: string;
+  ollamaHost: string;
+  ollamaModel: string;
+  host: string;
+  port: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  workerConcurrency: number;
+  analyzeOnIngest: boolean;
+  analyzeMinSeverity: Severity;
+  maxReportBytes: number;
+  llmTimeoutMs: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+class Invalid {
+  constructor(readonly reason: string) {}
+}
+
+/** Reads every variable once, and reports every bad one together rather than the first. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = <T>(name: string, fallback: T, parse: (raw: string) => T | Invalid): T => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === "") return fallback;
+    const value = parse(raw);
+    if (value instanceof Invalid) {
+      problems.push(`${name}=${JSON.stringify(raw)}: ${value.reason}`);
+      return fallback;
+    }
+    return value;
+  };
+  const url =
+    (...protocols: string[]) =>
+    (raw: string): string | Invalid => {
+      const invalid = new Invalid(`must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+      try {
+        return protocols.includes(new URL(raw).protocol) ? raw : invalid;
+      } catch {
+        return invalid;
+      }
+    };
+  const integer =
+    (min: number, max: number) =>
+    (raw: string): number | Invalid => {
+      const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      return value >= min && value <= max ? value : new Invalid(`must be a whole number from ${min} to ${max}`);
+    };
+  const boolean = (raw: string): boolean | Invalid => {
+    const lower = raw.toLowerCase();
+    if (["true", "1", "yes", "on"].includes(lower)) return true;
+    if (["false", "0", "no", "off"].includes(lower)) return false;
+    return new Invalid("must be true or false");
+  };
+  const oneOf =
+    <T extends string>(values: readonly T[], normalise: (raw: string) => string) =>
+    (raw: string): T | Invalid => {
+      const value = normalise(raw);
+      return (values as readonly string[]).includes(value)
+        ? (value as T)
+        : new Invalid(`must be one of ${values.join(", ")}`);
+    };
+  const text = (raw: string): string => raw;
+
+  const config: Config = {
+    databaseUrl: read("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vulntriage", url("postgres:", "postgresql:")),
+    redisUrl: read("REDIS_URL", "redis://127.0.0.1:6379", url("redis:", "rediss:")),
+    ollamaHost: read("OLLAMA_HOST", "http://127.0.0.1:11434", url("http:", "https:")),
+    ollamaModel: read("OLLAMA_MODEL", "llama3.2:3b", text),
+    host: read("HOST", "127.0.0.1", text),
+    port: read("PORT", 3000, integer(0, 65535)),
+    logLevel: read<Config["logLevel"]>("LOG_LEVEL", "info", oneOf(LOG_LEVELS, (s) => s.toLowerCase())),
+    workerConcurrency: read("WORKER_CONCURRENCY", 1, integer(1, 256)),
+    analyzeOnIngest: read("ANALYZE_ON_INGEST", true, boolean),
+    analyzeMinSeverity: read<Severity>("ANALYZE_MIN_SEVERITY", "UNKNOWN", oneOf(SEVERITIES, (s) => s.toUpperCase())),
+    maxReportBytes: read("MAX_REPORT_BYTES", 64 * 1024 * 1024, integer(1024, 2 ** 31 - 1)),
+    llmTimeoutMs: read("LLM_TIMEOUT_MS", 600_000, integer(1_000, 86_400_000)),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,58 @@
+// Domain errors carry a stable code; the API maps codes to HTTP statuses in one place.
+export type ErrorCode =
+  | "malformed_json"
+  | "invalid_request"
+  | "invalid_report"
+  | "unsupported_report"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "dependency_unavailable";
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class MalformedJsonError extends DomainError {
+  constructor(message: string) {
+    super("malformed_json", message);
+  }
+}
+
+export class InvalidRequestError extends DomainError {
+  constructor(message: string) {
+    super("invalid_request", message);
+  }
+}
+
+/** Valid JSON that is not a Trivy report we can store. */
+export class InvalidReportError extends DomainError {
+  constructor(message: string) {
+    super("invalid_report", message);
+  }
+}
+
+/** A Trivy output we recognise but do not ingest (k8s cluster reports, SARIF, SBOMs). */
+export class UnsupportedReportError extends DomainError {
+  constructor(message: string) {
+    super("unsupported_report", message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super("not_found", message);
+  }
+}
+
+export class DependencyUnavailableError extends DomainError {
+  constructor(message: string) {
+    super("dependency_unavailable", message);
+  }
+}

@@ -1,0 +1,47 @@
+import { findFindingById, findLatestScanByImageName, findScanById, listFindings } from "@vulntriage/db";
+import type { ServiceContext } from "../context";
+import { NotFoundError } from "../errors";
+import type { Page } from "../scans/read-scans";
+import type { Severity } from "../trivy/severity";
+import { type FindingDetailDto, type FindingDto, toFindingDetailDto, toFindingDto } from "./finding-dto";
+
+export type ScanIdentifier = { scanId: number } | { imageName: string };
+
+export async function listScanFindings(args: {
+  ctx: ServiceContext;
+  input: {
+    scan: ScanIdentifier;
+    severities?: Severity[] | undefined;
+    statuses?: string[] | undefined;
+    limit: number;
+    offset: number;
+  };
+}): Promise<Page<FindingDto> & { scan_id: number }> {
+  const { ctx, input } = args;
+  const db = ctx.database.db;
+  const scan =
+    "scanId" in input.scan
+      ? await findScanById(db, input.scan.scanId)
+      : await findLatestScanByImageName(db, input.scan.imageName);
+  if (!scan) {
+    throw new NotFoundError(
+      "scanId" in input.scan
+        ? `no scan with id ${input.scan.scanId}`
+        : `no scan of image ${JSON.stringify(input.scan.imageName)}`,
+    );
+  }
+  const { rows, total } = await listFindings(db, {
+    scanId: scan.id,
+    severities: input.severities,
+    statuses: input.statuses,
+    limit: input.limit,
+    offset: input.offset,
+  });
+  return { scan_id: scan.id, items: rows.map(toFindingDto), total, limit: input.limit, offset: input.offset };
+}
+
+export async function getFinding(args: { ctx: ServiceContext; input: { findingId: number } }): Promise<FindingDetailDto> {
+  const row = await findFindingById(args.ctx.database.db, args.input.findingId);
+  if (!row) throw new NotFoundError(`no finding with id ${args.input.findingId}`);
+  return toFindingDetailDto(row);
+}

@@ -1,0 +1,30 @@
+import type { ServiceContext } from "./context";
+
+export type Health = { ok: boolean; checks: Record<string, string> };
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+export async function checkHealth(args: { ctx: ServiceContext }): Promise<Health> {
+  const checks: Record<string, string> = {};
+  checks.postgres = await probe(async () => {
+    await args.ctx.database.pool.query("select 1");
+  });
+  return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+}
+
+async function probe(check: () => Promise<void>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return "ok";
+  } catch (error) {
+    return (error as Error).message || "unavailable";
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,23 @@
+import { findLatestScanByImageName, listScans as listScanRows } from "@vulntriage/db";
+import type { ServiceContext } from "../context";
+import { NotFoundError } from "../errors";
+import { type ScanDto, toScanDto } from "./scan-dto";
+
+export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
+
+export async function listScans(args: {
+  ctx: ServiceContext;
+  input: { limit: number; offset: number };
+}): Promise<Page<ScanDto>> {
+  const { rows, total } = await listScanRows(args.ctx.database.db, args.input);
+  return { items: rows.map(toScanDto), total, limit: args.input.limit, offset: args.input.offset };
+}
+
+export async function getLatestScanByImageName(args: {
+  ctx: ServiceContext;
+  input: { imageName: string };
+}): Promise<ScanDto> {
+  const row = await findLatestScanByImageName(args.ctx.database.db, args.input.imageName);
+  if (!row) throw new NotFoundError(`no scan of image ${JSON.stringify(args.input.imageName)}`);
+  return toScanDto(row);
+}

@@ -1,0 +1,64 @@
+import {
+  bigint,
+  check,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { containerScans } from "./container-scans";
+
+export const containerFindings = pgTable(
+  "container_findings",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    scanId: bigint("scan_id", { mode: "number" })
+      .notNull()
+      .references(() => containerScans.id, { onDelete: "cascade" }),
+    vulnerabilityId: text("vulnerability_id"),
+    pkgName: text("pkg_name").notNull(),
+    pkgId: text("pkg_id"),
+    purl: text("purl"),
+    installedVersion: text("installed_version"),
+    fixedVersion: text("fixed_version"),
+    status: text("status"),
+    // SHA-256 of (target, vulnerability_id, pkg_name, installed_version, pkg_path): the identity of a
+    // finding within its scan, hashed so that long paths never hit the btree row-size limit.
+    identityHash: text("identity_hash").notNull(),
+    severity: text("severity").notNull(),
+    // 0 = CRITICAL … 4 = UNKNOWN: lets "most severe first" use an index.
+    severityRank: smallint("severity_rank").notNull(),
+    target: text("target").notNull(),
+    class: text("class"),
+    type: text("type"),
+    pkgPath: text("pkg_path"),
+    title: text("title"),
+    primaryUrl: text("primary_url"),
+    cvss: jsonb("cvss"),
+    cweIds: text("cwe_ids").array(),
+    cveData: jsonb("cve_data").notNull(),
+    llmAnalysisSummary: text("llm_analysis_summary"),
+    llmAnalysisRecommendations: jsonb("llm_analysis_recommendations").$type<string[]>(),
+    llmAnalysisRiskScore: integer("llm_analysis_risk_score"),
+    llmAnalysisTimestamp: timestamp("llm_analysis_timestamp", { withTimezone: true, mode: "date" }),
+    llmAnalysisPromptHash: text("llm_analysis_prompt_hash"),
+    llmAnalysisStatus: text("llm_analysis_status"),
+    llmAnalysisError: text("llm_analysis_error"),
+  },
+  (t) => [
+    unique("container_findings_identity_key").on(t.scanId, t.identityHash),
+    index("container_findings_scan_severity_idx").on(t.scanId, t.severityRank, t.id),
+    check("container_findings_severity_check", sql`${t.severity} in ('CRITICAL','HIGH','MEDIUM','LOW','UNKNOWN')`),
+    check(
+      "container_findings_llm_status_check",
+      sql`${t.llmAnalysisStatus} in ('pending','processing','completed','failed')`,
+    ),
+    check("container_findings_llm_risk_score_check", sql`${t.llmAnalysisRiskScore} between 1 and 10`),
+  ],
+);

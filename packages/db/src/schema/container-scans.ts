@@ -1,0 +1,57 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => "bytea",
+});
+
+export const containerScans = pgTable(
+  "container_scans",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    reportHash: text("report_hash").notNull(),
+    imageName: text("image_name"),
+    artifactName: text("artifact_name"),
+    artifactType: text("artifact_type"),
+    osFamily: text("os_family"),
+    osName: text("os_name"),
+    osEosl: boolean("os_eosl"),
+    schemaVersion: integer("schema_version"),
+    reportFormat: text("report_format").notNull(),
+    trivyVersion: text("trivy_version"),
+    reportCreatedAt: timestamp("report_created_at", { withTimezone: true, mode: "date" }),
+    ingestedAt: timestamp("ingested_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    findingCount: integer("finding_count").notNull(),
+    criticalCount: integer("critical_count").notNull(),
+    highCount: integer("high_count").notNull(),
+    mediumCount: integer("medium_count").notNull(),
+    lowCount: integer("low_count").notNull(),
+    unknownCount: integer("unknown_count").notNull(),
+  },
+  (t) => [
+    uniqueIndex("container_scans_report_hash_key").on(t.reportHash),
+    index("container_scans_ingested_idx").on(t.ingestedAt.desc(), t.id.desc()),
+    index("container_scans_image_name_idx").on(t.imageName, t.ingestedAt.desc(), t.id.desc()),
+  ],
+);
+
+// The report exactly as uploaded (gzip), kept apart so scan lists never read it.
+export const containerScanReports = pgTable("container_scan_reports", {
+  scanId: bigint("scan_id", { mode: "number" })
+    .primaryKey()
+    .references(() => containerScans.id, { onDelete: "cascade" }),
+  contentEncoding: text("content_encoding").notNull().default(sql`'gzip'`),
+  originalBytes: integer("original_bytes").notNull(),
+  content: bytea("content").notNull(),
+});

@@ -1,0 +1,2 @@
+export * from "./container-findings";
+export * from "./container-scans";
