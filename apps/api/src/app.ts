@@ -23,7 +23,7 @@ export async function buildApp(options: AppOptions) {
   const app = Fastify({
     logger: options.logger ?? false,
     // Image names in paths are percent-encoded and can be long (registry, path, tag and digest).
-    maxParamLength: 8_192,
+    routerOptions: { maxParamLength: 8_192 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,0 +1,56 @@
+import { createTestDatabase, listen, type TestDatabase } from "@vulntriage/test-utils";
+import { type App, buildApp } from "../src/app";
+
+export type TestApi = {
+  url: string;
+  app: App;
+  database: TestDatabase;
+  close: () => Promise<void>;
+};
+
+export const TEST_MAX_REPORT_BYTES = 64 * 1024 * 1024;
+
+/** The real API on a random port, over a database of this test file's own. */
+export async function startTestApi(options: { maxReportBytes?: number } = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const app = await buildApp({
+    ctx: { database },
+    maxReportBytes: options.maxReportBytes ?? TEST_MAX_REPORT_BYTES,
+  });
+  const url = await listen(app);
+  return {
+    url,
+    app,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export async function uploadReport(
+  url: string,
+  body: Buffer | string,
+  options: { imageName?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const query = options.imageName === undefined ? "" : `?image_name=${encodeURIComponent(options.imageName)}`;
+  const response = await fetch(`${url}/api/container/scans${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...options.headers },
+    body,
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // left as text: the assertion that follows shows what came back
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
