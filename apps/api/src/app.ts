@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { ServiceContext } from "@vulntriage/core";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import { version } from "../package.json";
 import { registerErrorHandling } from "./plugins/error-handler";
 import { findingsRoutes } from "./routes/findings";
 import { healthRoutes } from "./routes/health";
@@ -10,7 +11,6 @@ import { scansRoutes } from "./routes/scans";
 import { ErrorSchema } from "./schemas/common";
 import { FindingDetailSchema, FindingSchema } from "./schemas/findings";
 import { ScanSchema } from "./schemas/scans";
-import { version } from "../package.json";
 
 export type AppOptions = {
   ctx: ServiceContext;
@@ -47,7 +47,9 @@ export async function buildApp(options: AppOptions) {
         { name: "health", description: "Liveness of the service and its dependencies" },
       ],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 

@@ -13,7 +13,9 @@ function expectedFindingCount(bytes: Buffer): number | "k8s" {
   const keys = new Set<string>();
   for (const result of results) {
     for (const v of result.Vulnerabilities ?? []) {
-      keys.add(JSON.stringify([result.Target ?? "", v.VulnerabilityID, v.PkgName, v.InstalledVersion, v.PkgPath]));
+      keys.add(
+        JSON.stringify([result.Target ?? "", v.VulnerabilityID, v.PkgName, v.InstalledVersion, v.PkgPath]),
+      );
     }
   }
   return keys.size;

@@ -46,7 +46,9 @@ export function loadConfig(env: Env = process.env): Config {
   const url =
     (...protocols: string[]) =>
     (raw: string): string | Invalid => {
-      const invalid = new Invalid(`must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+      const invalid = new Invalid(
+        `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+      );
       try {
         return protocols.includes(new URL(raw).protocol) ? raw : invalid;
       } catch {
@@ -57,7 +59,9 @@ export function loadConfig(env: Env = process.env): Config {
     (min: number, max: number) =>
     (raw: string): number | Invalid => {
       const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-      return value >= min && value <= max ? value : new Invalid(`must be a whole number from ${min} to ${max}`);
+      return value >= min && value <= max
+        ? value
+        : new Invalid(`must be a whole number from ${min} to ${max}`);
     };
   const boolean = (raw: string): boolean | Invalid => {
     const lower = raw.toLowerCase();
@@ -76,16 +80,28 @@ export function loadConfig(env: Env = process.env): Config {
   const text = (raw: string): string => raw;
 
   const config: Config = {
-    databaseUrl: read("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vulntriage", url("postgres:", "postgresql:")),
+    databaseUrl: read(
+      "DATABASE_URL",
+      "postgres://postgres@127.0.0.1:5432/vulntriage",
+      url("postgres:", "postgresql:"),
+    ),
     redisUrl: read("REDIS_URL", "redis://127.0.0.1:6379", url("redis:", "rediss:")),
     ollamaHost: read("OLLAMA_HOST", "http://127.0.0.1:11434", url("http:", "https:")),
     ollamaModel: read("OLLAMA_MODEL", "llama3.2:3b", text),
     host: read("HOST", "127.0.0.1", text),
     port: read("PORT", 3000, integer(0, 65535)),
-    logLevel: read<Config["logLevel"]>("LOG_LEVEL", "info", oneOf(LOG_LEVELS, (s) => s.toLowerCase())),
+    logLevel: read<Config["logLevel"]>(
+      "LOG_LEVEL",
+      "info",
+      oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
+    ),
     workerConcurrency: read("WORKER_CONCURRENCY", 1, integer(1, 256)),
     analyzeOnIngest: read("ANALYZE_ON_INGEST", true, boolean),
-    analyzeMinSeverity: read<Severity>("ANALYZE_MIN_SEVERITY", "UNKNOWN", oneOf(SEVERITIES, (s) => s.toUpperCase())),
+    analyzeMinSeverity: read<Severity>(
+      "ANALYZE_MIN_SEVERITY",
+      "UNKNOWN",
+      oneOf(SEVERITIES, (s) => s.toUpperCase()),
+    ),
     maxReportBytes: read("MAX_REPORT_BYTES", 64 * 1024 * 1024, integer(1024, 2 ** 31 - 1)),
     llmTimeoutMs: read("LLM_TIMEOUT_MS", 600_000, integer(1_000, 86_400_000)),
   };

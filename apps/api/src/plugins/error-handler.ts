@@ -36,7 +36,15 @@ const CLIENT_ERROR_NAMES: Record<number, string> = {
 };
 
 // Connection failures and server shutdowns from pg: the database, not the request, is at fault.
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "53300"]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "57P01",
+  "57P03",
+  "53300",
+]);
 
 export type ErrorBody = { error: string; message: string };
 
@@ -52,7 +60,9 @@ export function registerErrorHandling(app: FastifyInstance, options: { maxReport
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
+    reply
+      .status(404)
+      .send({ error: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
   );
 }
 
@@ -62,7 +72,10 @@ function describeError(error: FastifyError, maxReportBytes: number): { status: n
   }
   if (error.validation) {
     const where = error.validationContext ?? "request";
-    return { status: 400, body: { error: "invalid_request", message: `${where}${error.message.slice(where.length)}` } };
+    return {
+      status: 400,
+      body: { error: "invalid_request", message: `${where}${error.message.slice(where.length)}` },
+    };
   }
   const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
   if (known) {
@@ -73,12 +86,18 @@ function describeError(error: FastifyError, maxReportBytes: number): { status: n
     return { status: known.status, body: { error: known.error, message } };
   }
   if (error.code && UNAVAILABLE_CODES.has(error.code)) {
-    return { status: 503, body: { error: "dependency_unavailable", message: "the database is not answering; try again" } };
+    return {
+      status: 503,
+      body: { error: "dependency_unavailable", message: "the database is not answering; try again" },
+    };
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     const code = CLIENT_ERROR_NAMES[error.statusCode] ?? "bad_request";
     return { status: error.statusCode, body: { error: code, message: error.message } };
   }
   // Never leak internals (stack traces, SQL) of an unexpected failure to the client.
-  return { status: 500, body: { error: "internal_error", message: "the server failed to handle this request" } };
+  return {
+    status: 500,
+    body: { error: "internal_error", message: "the server failed to handle this request" },
+  };
 }

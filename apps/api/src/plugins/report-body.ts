@@ -26,21 +26,31 @@ class BodyError extends Error {
  */
 export function acceptReportBodies(app: FastifyInstance, maxReportBytes: number): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "buffer", bodyLimit: maxReportBytes }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "buffer", bodyLimit: maxReportBytes },
+    (_req, body, done) => done(null, body),
   );
 
   app.addHook("preParsing", async (request, _reply, payload) => {
     const encoding = (request.headers["content-encoding"] ?? "identity").toLowerCase().trim();
     if (encoding === "identity" || encoding === "") return payload;
     if (encoding !== "gzip" && encoding !== "x-gzip") {
-      throw new BodyError(415, "FST_ERR_CTP_INVALID_MEDIA_TYPE", `Content-Encoding ${encoding} is not supported; use gzip`);
+      throw new BodyError(
+        415,
+        "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+        `Content-Encoding ${encoding} is not supported; use gzip`,
+      );
     }
     return inflate(request, payload, maxReportBytes);
   });
 }
 
-function inflate(request: FastifyRequest, payload: NodeJS.ReadableStream, limit: number): NodeJS.ReadableStream {
+function inflate(
+  request: FastifyRequest,
+  payload: NodeJS.ReadableStream,
+  limit: number,
+): NodeJS.ReadableStream {
   const compressed: Buffer[] = [];
   let encodedLength = 0;
   let inflatedLength = 0;
@@ -68,7 +78,9 @@ function inflate(request: FastifyRequest, payload: NodeJS.ReadableStream, limit:
     request.gzipBody = Buffer.concat(compressed);
   });
   gunzip.on("error", (error) => {
-    counted.destroy(new BodyError(400, "FST_ERR_CTP_INVALID_GZIP", `the gzip body could not be inflated: ${error.message}`));
+    counted.destroy(
+      new BodyError(400, "FST_ERR_CTP_INVALID_GZIP", `the gzip body could not be inflated: ${error.message}`),
+    );
   });
   payload.pipe(gunzip).pipe(counted);
   return counted;

@@ -18,6 +18,7 @@ export const findingsRoutes: FastifyPluginAsyncTypebox<FindingsRoutesOptions> = 
         response: { 200: Type.Ref("FindingDetail"), 400: errorRef, 404: errorRef, 503: errorRef },
       },
     },
-    async (request) => getFinding({ ctx, input: { findingId: parseId(request.params.finding_id, "finding_id") } }),
+    async (request) =>
+      getFinding({ ctx, input: { findingId: parseId(request.params.finding_id, "finding_id") } }),
   );
 };

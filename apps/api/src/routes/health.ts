@@ -27,7 +27,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       if (health.ok) return { status: "ok" as const, checks: health.checks };
       return reply.status(503).send({
         error: "dependency_unavailable",
-        message: `not answering: ${Object.keys(health.checks).filter((k) => health.checks[k] !== "ok").join(", ")}`,
+        message: `not answering: ${Object.keys(health.checks)
+          .filter((k) => health.checks[k] !== "ok")
+          .join(", ")}`,
         checks: health.checks,
       });
     },

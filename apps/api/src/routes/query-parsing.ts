@@ -23,7 +23,8 @@ export function parseScanIdentifier(identifier: string): ScanIdentifier {
 
 export function parseId(raw: string, what: string): number {
   const id = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidRequestError(`${what} must be a positive integer`);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new InvalidRequestError(`${what} must be a positive integer`);
   return id;
 }
 
@@ -31,7 +32,9 @@ export function parseSeverities(raw: string | undefined): Severity[] | undefined
   const values = splitList(raw)?.map((s) => s.toUpperCase());
   for (const value of values ?? []) {
     if (!isSeverity(value)) {
-      throw new InvalidRequestError(`severity ${JSON.stringify(value)} is not one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN`);
+      throw new InvalidRequestError(
+        `severity ${JSON.stringify(value)} is not one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN`,
+      );
     }
   }
   return values as Severity[] | undefined;
@@ -41,7 +44,9 @@ export function parseStatuses(raw: string | undefined): string[] | undefined {
   const values = splitList(raw)?.map((s) => s.toLowerCase());
   for (const value of values ?? []) {
     if (!TRIVY_STATUSES.includes(value)) {
-      throw new InvalidRequestError(`status ${JSON.stringify(value)} is not one of ${TRIVY_STATUSES.join(", ")}`);
+      throw new InvalidRequestError(
+        `status ${JSON.stringify(value)} is not one of ${TRIVY_STATUSES.join(", ")}`,
+      );
     }
   }
   return values;

@@ -21,7 +21,10 @@ const ImageNameParam = Type.String({
   description: "Image name, percent-encoded (ghcr.io%2Forg%2Fapp%3A1.0)",
 });
 
-export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async (app, { ctx, maxReportBytes }) => {
+export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async (
+  app,
+  { ctx, maxReportBytes },
+) => {
   app.register(async (child) => {
     acceptReportBodies(child, maxReportBytes);
     const uploads = child.withTypeProvider<TypeBoxTypeProvider>();
@@ -65,7 +68,11 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
       async (request, reply) => {
         const result = await ingestReport({
           ctx,
-          input: { body: request.body as Buffer, gzipBody: request.gzipBody, imageName: request.query.image_name },
+          input: {
+            body: request.body as Buffer,
+            gzipBody: request.gzipBody,
+            imageName: request.query.image_name,
+          },
         });
         reply.header("location", `/api/container/scans/${result.scan.id}/findings`);
         if (result.duplicate) return reply.status(200).send({ duplicate: true as const, scan: result.scan });
@@ -124,7 +131,10 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
             Type.String({ description: "Comma-separated severities, e.g. CRITICAL,HIGH", maxLength: 100 }),
           ),
           status: Type.Optional(
-            Type.String({ description: "Comma-separated Trivy statuses, e.g. fixed,affected", maxLength: 200 }),
+            Type.String({
+              description: "Comma-separated Trivy statuses, e.g. fixed,affected",
+              maxLength: 200,
+            }),
           ),
         }),
         response: {

@@ -47,10 +47,13 @@ export const FindingSchema = Type.Object(findingProperties, { $id: "Finding", ti
 export const FindingDetailSchema = Type.Object(
   {
     ...findingProperties,
-    cve_data: Type.Object({}, {
-      additionalProperties: true,
-      description: "The vulnerability object exactly as Trivy reported it",
-    }),
+    cve_data: Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description: "The vulnerability object exactly as Trivy reported it",
+      },
+    ),
   },
   { $id: "FindingDetail", title: "FindingDetail" },
 );

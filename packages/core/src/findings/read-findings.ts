@@ -40,7 +40,10 @@ export async function listScanFindings(args: {
   return { scan_id: scan.id, items: rows.map(toFindingDto), total, limit: input.limit, offset: input.offset };
 }
 
-export async function getFinding(args: { ctx: ServiceContext; input: { findingId: number } }): Promise<FindingDetailDto> {
+export async function getFinding(args: {
+  ctx: ServiceContext;
+  input: { findingId: number };
+}): Promise<FindingDetailDto> {
   const row = await findFindingById(args.ctx.database.db, args.input.findingId);
   if (!row) throw new NotFoundError(`no finding with id ${args.input.findingId}`);
   return toFindingDetailDto(row);

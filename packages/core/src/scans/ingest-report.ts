@@ -22,7 +22,10 @@ export type IngestReportResult =
   | { duplicate: false; scan: ScanDto; findingsIngested: number }
   | { duplicate: true; scan: ScanDto };
 
-export async function ingestReport(args: { ctx: ServiceContext; input: IngestReportInput }): Promise<IngestReportResult> {
+export async function ingestReport(args: {
+  ctx: ServiceContext;
+  input: IngestReportInput;
+}): Promise<IngestReportResult> {
   const { ctx, input } = args;
   const imageName = validateImageName(input.imageName);
   // Compress on the thread pool while the main thread parses; awaited only just before commit.

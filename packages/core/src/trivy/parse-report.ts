@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../errors";
-import { canonicalJson, MAX_JSON_DEPTH } from "./canonical-json";
+import { canonicalJson, canonicalObject, compareKeys, MAX_JSON_DEPTH } from "./canonical-json";
 import { SEVERITIES, type Severity, severityRank } from "./severity";
 
 export type ReportFormat = "v2" | "legacy";
@@ -59,6 +59,8 @@ export type ParseReportOptions = {
 };
 
 const MAX_ID_LENGTH = 1024;
+// JSON text can never contain a raw NUL, so this cannot collide with serialised content.
+const VULNERABILITIES_PLACEHOLDER = "\u0000vulnerabilities\u0000";
 export const MAX_NAME_LENGTH = 1024;
 const BOM = 0xfeff;
 
@@ -87,7 +89,7 @@ export function parseTrivyReport(body: Buffer, options: ParseReportOptions = {})
   const findingsByIdentity = new Map<string, ParsedFinding>();
   let entriesSeen = 0;
 
-  const canonicalResults: string[] = [];
+  const canonicalResults: { before: string; vulnerabilities: string[]; after: string | null }[] = [];
   for (let r = 0; r < results.length; r++) {
     const result = results[r];
     const path = `${shape.resultsPath}[${r}]`;
@@ -117,23 +119,52 @@ export function parseTrivyReport(body: Buffer, options: ParseReportOptions = {})
         }
       }
     }
-    canonicalResults.push(canonicalObject(result, (key, value) => {
-      if (key === "Vulnerabilities" && Array.isArray(value)) return `[${canonicalVulns.join(",")}]`;
-      return canonicalJson(value, 3);
-    }));
+    // The vulnerabilities' text is hashed piece by piece where the placeholder stands, never joined.
+    const [before, after] = canonicalObject(result, (key, value) =>
+      key === "Vulnerabilities" && Array.isArray(value)
+        ? VULNERABILITIES_PLACEHOLDER
+        : canonicalJson(value, 3),
+    ).split(VULNERABILITIES_PLACEHOLDER);
+    canonicalResults.push({
+      before: before as string,
+      vulnerabilities: canonicalVulns,
+      after: after ?? null,
+    });
   }
 
-  // The report's canonical JSON, with Results built from the pieces already serialised above.
-  const resultsJson = `[${canonicalResults.join(",")}]`;
-  const reportJson =
-    shape.format === "legacy"
-      ? doc === null
-        ? "null"
-        : resultsJson
-      : canonicalObject(shape.report, (key, value) =>
-          key === "Results" && Array.isArray(value) ? resultsJson : canonicalJson(value, 1),
-        );
-  hasher.update(reportJson);
+  // The report's canonical JSON goes into the hash piece by piece, reusing each result's text.
+  const hashResults = () => {
+    hasher.update("[");
+    for (let i = 0; i < canonicalResults.length; i++) {
+      if (i > 0) hasher.update(",");
+      const { before, vulnerabilities, after } = canonicalResults[i] as (typeof canonicalResults)[number];
+      hasher.update(before);
+      if (after === null) continue;
+      hasher.update("[");
+      for (let v = 0; v < vulnerabilities.length; v++) {
+        if (v > 0) hasher.update(",");
+        hasher.update(vulnerabilities[v] as string);
+      }
+      hasher.update("]");
+      hasher.update(after);
+    }
+    hasher.update("]");
+  };
+  if (shape.format === "legacy") {
+    if (doc === null) hasher.update("null");
+    else hashResults();
+  } else {
+    hasher.update("{");
+    const keys = Object.keys(shape.report).sort(compareKeys);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const value = shape.report[key];
+      hasher.update(`${i > 0 ? "," : ""}${JSON.stringify(key)}:`);
+      if (key === "Results" && Array.isArray(value)) hashResults();
+      else hasher.update(canonicalJson(value, 1));
+    }
+    hasher.update("}");
+  }
   const contentHash = hasher.digest("hex");
   // The same report filed under another image name is another scan.
   const reportHash = createHash("sha256")
@@ -171,7 +202,8 @@ function decodeJson(body: Buffer): Json {
   let text = body.toString("utf8");
   // Reports written from Windows shells start with a byte-order mark, which JSON.parse rejects.
   if (text.charCodeAt(0) === BOM) text = text.slice(1);
-  if (text.trim() === "") throw new MalformedJsonError("the body is empty; send the JSON of `trivy image -f json`");
+  if (text.trim() === "")
+    throw new MalformedJsonError("the body is empty; send the JSON of `trivy image -f json`");
   try {
     return JSON.parse(text) as Json;
   } catch (error) {
@@ -211,10 +243,14 @@ function detectShape(doc: Json): Shape {
     );
   }
   if ("runs" in doc && "version" in doc) {
-    throw new UnsupportedReportError("this is a SARIF report; upload the output of `trivy image -f json` instead");
+    throw new UnsupportedReportError(
+      "this is a SARIF report; upload the output of `trivy image -f json` instead",
+    );
   }
   if ("bomFormat" in doc || "spdxVersion" in doc) {
-    throw new UnsupportedReportError("this is an SBOM, not a vulnerability report; upload `trivy image -f json` output");
+    throw new UnsupportedReportError(
+      "this is an SBOM, not a vulnerability report; upload `trivy image -f json` output",
+    );
   }
   throw new InvalidReportError(
     "not a Trivy report: SchemaVersion is missing (expected a JSON object with SchemaVersion 2 and Results)",
@@ -258,9 +294,10 @@ function readFinding(
   const cweIds = readStringArray(vuln, "CweIDs", path);
 
   const cleanTarget = needsCleaning ? cleanText(target) : target;
-  const identityHash = createHash("sha256")
-    .update(JSON.stringify([cleanTarget, vulnerabilityId, pkgName, installedVersion, pkgPath]))
-    .digest("hex");
+  const identityHash = hash(
+    "sha256",
+    JSON.stringify([cleanTarget, vulnerabilityId, pkgName, installedVersion, pkgPath]),
+  );
 
   return {
     identityHash,
@@ -299,7 +336,9 @@ function readSeverity(vuln: JsonObject, path: string): Severity {
   return upper as Severity;
 }
 
-function readOs(report: JsonObject): { family: string | null; name: string | null; eosl: boolean | null } | undefined {
+function readOs(
+  report: JsonObject,
+): { family: string | null; name: string | null; eosl: boolean | null } | undefined {
   const metadata = report.Metadata;
   if (metadata === undefined || metadata === null) return undefined;
   if (!isObject(metadata)) throw new InvalidReportError("Metadata must be an object");
@@ -327,7 +366,8 @@ function osFromTargets(results: Json[]): { imageName: string; family: string; na
     if (!isObject(result) || typeof result.Target !== "string") continue;
     if (result.Class !== undefined && result.Class !== "os-pkgs") continue;
     const match = OS_TARGET.exec(result.Target);
-    if (match && (match[1] as string).length <= MAX_NAME_LENGTH) return { imageName: match[1] as string, family: match[2] as string, name: match[3] as string };
+    if (match && (match[1] as string).length <= MAX_NAME_LENGTH)
+      return { imageName: match[1] as string, family: match[2] as string, name: match[3] as string };
   }
   return undefined;
 }
@@ -364,17 +404,6 @@ function readStringArray(object: JsonObject, key: string, path: string): string[
     if (typeof value[i] !== "string") throw new InvalidReportError(`${path}.${key}[${i}] must be a string`);
   }
   return value as string[];
-}
-
-function canonicalObject(object: JsonObject, serialise: (key: string, value: Json) => string): string {
-  const keys = Object.keys(object).sort();
-  let out = "{";
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (i > 0) out += ",";
-    out += `${JSON.stringify(key)}:${serialise(key, object[key] as Json)}`;
-  }
-  return `${out}}`;
 }
 
 // PostgreSQL text and jsonb cannot hold U+0000 or unpaired surrogates; JSON.stringify writes both

@@ -35,7 +35,11 @@ export type NewFinding = {
 export type StoredReport = { content: Buffer; contentEncoding: "gzip"; originalBytes: number };
 
 export async function findScanByHash(db: Database, reportHash: string): Promise<ScanRow | undefined> {
-  const [row] = await db.select().from(containerScans).where(eq(containerScans.reportHash, reportHash)).limit(1);
+  const [row] = await db
+    .select()
+    .from(containerScans)
+    .where(eq(containerScans.reportHash, reportHash))
+    .limit(1);
   return row;
 }
 
@@ -44,7 +48,10 @@ export async function findScanById(db: Database, id: number): Promise<ScanRow | 
   return row;
 }
 
-export async function findLatestScanByImageName(db: Database, imageName: string): Promise<ScanRow | undefined> {
+export async function findLatestScanByImageName(
+  db: Database,
+  imageName: string,
+): Promise<ScanRow | undefined> {
   const [row] = await db
     .select()
     .from(containerScans)

@@ -1,7 +1,8 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
-  check,
   bigserial,
+  check,
   index,
   integer,
   jsonb,
@@ -11,7 +12,6 @@ import {
   timestamp,
   unique,
 } from "drizzle-orm/pg-core";
-import { sql } from "drizzle-orm";
 import { containerScans } from "./container-scans";
 
 export const containerFindings = pgTable(
@@ -54,7 +54,10 @@ export const containerFindings = pgTable(
   (t) => [
     unique("container_findings_identity_key").on(t.scanId, t.identityHash),
     index("container_findings_scan_severity_idx").on(t.scanId, t.severityRank, t.id),
-    check("container_findings_severity_check", sql`${t.severity} in ('CRITICAL','HIGH','MEDIUM','LOW','UNKNOWN')`),
+    check(
+      "container_findings_severity_check",
+      sql`${t.severity} in ('CRITICAL','HIGH','MEDIUM','LOW','UNKNOWN')`,
+    ),
     check(
       "container_findings_llm_status_check",
       sql`${t.llmAnalysisStatus} in ('pending','processing','completed','failed')`,

@@ -1,0 +1,9 @@
+import { cpus } from "node:os";
+import { benchIngest } from "./ingest";
+
+// Benchmarks compare against a baseline measured in the same run on the same machine: read ratios.
+console.log(
+  `# vulntriage benchmarks — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+);
+const only = process.argv[2];
+if (!only || only === "ingest") await benchIngest();
