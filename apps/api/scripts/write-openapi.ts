@@ -1,0 +1,6 @@
+import { writeFileSync } from "node:fs";
+import { renderOpenApi } from "../src/openapi";
+
+const target = new URL("../openapi.json", import.meta.url);
+writeFileSync(target, await renderOpenApi());
+console.log(`wrote ${target.pathname}`);

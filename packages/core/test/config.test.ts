@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config";
+
+describe(loadConfig.name, () => {
+  it("should use the documented defaults when nothing is set", () => {
+    expect(loadConfig({})).toEqual({
+      databaseUrl: "postgres://postgres@127.0.0.1:5432/vulntriage",
+      redisUrl: "redis://127.0.0.1:6379",
+      ollamaHost: "http://127.0.0.1:11434",
+      ollamaModel: "llama3.2:3b",
+      host: "127.0.0.1",
+      port: 3000,
+      logLevel: "info",
+      workerConcurrency: 1,
+      analyzeOnIngest: true,
+      analyzeMinSeverity: "UNKNOWN",
+      maxReportBytes: 64 * 1024 * 1024,
+      llmTimeoutMs: 600_000,
+    });
+  });
+
+  it("should read and normalise every variable", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgresql://u@db:5432/x",
+      PORT: "8080",
+      ANALYZE_ON_INGEST: "false",
+      ANALYZE_MIN_SEVERITY: "high",
+      LOG_LEVEL: "WARN",
+      MAX_REPORT_BYTES: "104857600",
+      WORKER_CONCURRENCY: "4",
+    });
+    expect(config).toMatchObject({
+      databaseUrl: "postgresql://u@db:5432/x",
+      port: 8080,
+      analyzeOnIngest: false,
+      analyzeMinSeverity: "HIGH",
+      logLevel: "warn",
+      maxReportBytes: 104_857_600,
+      workerConcurrency: 4,
+    });
+  });
+
+  it("should name every bad variable at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", ANALYZE_ON_INGEST: "maybe", MAX_REPORT_BYTES: "-5" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const name of ["PORT", "DATABASE_URL", "ANALYZE_ON_INGEST", "MAX_REPORT_BYTES"]) expect(problems).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(4);
+  });
+});
