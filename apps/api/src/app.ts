@@ -2,7 +2,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { ServiceContext } from "@vulntriage/core";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { version } from "../package.json";
 import { registerErrorHandling } from "./plugins/error-handler";
 import { findingsRoutes } from "./routes/findings";
@@ -24,6 +24,15 @@ export async function buildApp(options: AppOptions) {
     logger: options.logger ?? false,
     // Image names in paths are percent-encoded and can be long (registry, path, tag and digest).
     routerOptions: { maxParamLength: 8_192 },
+    // Router errors (a path with broken percent-encoding) bypass setErrorHandler.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply)
+        .code(400)
+        .type("application/json")
+        .send(
+          JSON.stringify({ error: "invalid_request", message: `the URL cannot be read: ${error.message}` }),
+        );
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -4,6 +4,7 @@ export * from "./errors";
 export * from "./findings/finding-dto";
 export * from "./findings/read-findings";
 export * from "./health";
+export * from "./scans/image-name";
 export * from "./scans/ingest-report";
 export * from "./scans/read-scans";
 export * from "./scans/scan-dto";

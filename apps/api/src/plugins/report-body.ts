@@ -38,7 +38,7 @@ export function acceptReportBodies(app: FastifyInstance, maxReportBytes: number)
     if (encoding !== "gzip" && encoding !== "x-gzip") {
       throw new BodyError(
         415,
-        "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+        "VT_UNSUPPORTED_ENCODING",
         `Content-Encoding ${encoding} is not supported; use gzip`,
       );
     }

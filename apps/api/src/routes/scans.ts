@@ -5,6 +5,7 @@ import {
   listScanFindings,
   listScans,
   MAX_IMAGE_NAME_LENGTH,
+  MalformedJsonError,
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
@@ -66,10 +67,14 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         },
       },
       async (request, reply) => {
+        // No Content-Type and no body (curl -X POST) reaches here without running any parser.
+        if (!Buffer.isBuffer(request.body)) {
+          throw new MalformedJsonError("the body is empty; send the JSON of `trivy image -f json`");
+        }
         const result = await ingestReport({
           ctx,
           input: {
-            body: request.body as Buffer,
+            body: request.body,
             gzipBody: request.gzipBody,
             imageName: request.query.image_name,
           },

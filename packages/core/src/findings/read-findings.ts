@@ -1,7 +1,7 @@
 import { findFindingById, findLatestScanByImageName, findScanById, listFindings } from "@vulntriage/db";
 import type { ServiceContext } from "../context";
 import { NotFoundError } from "../errors";
-import type { Page } from "../scans/read-scans";
+import { assertQueryableImageName, type Page } from "../scans/read-scans";
 import type { Severity } from "../trivy/severity";
 import { type FindingDetailDto, type FindingDto, toFindingDetailDto, toFindingDto } from "./finding-dto";
 
@@ -19,6 +19,7 @@ export async function listScanFindings(args: {
 }): Promise<Page<FindingDto> & { scan_id: number }> {
   const { ctx, input } = args;
   const db = ctx.database.db;
+  if ("imageName" in input.scan) assertQueryableImageName(input.scan.imageName);
   const scan =
     "scanId" in input.scan
       ? await findScanById(db, input.scan.scanId)

@@ -4,11 +4,10 @@ import { findScanByHash, insertScanWithFindings, type StoredReport } from "@vuln
 import type { ServiceContext } from "../context";
 import { InvalidRequestError } from "../errors";
 import { parseTrivyReport } from "../trivy/parse-report";
+import { imageNameProblem } from "./image-name";
 import { type ScanDto, toScanDto } from "./scan-dto";
 
 const gzipAsync = promisify(gzip);
-
-export const MAX_IMAGE_NAME_LENGTH = 1024;
 
 export type IngestReportInput = {
   /** The report's bytes (already inflated when it was sent gzip-encoded). */
@@ -75,13 +74,7 @@ export async function ingestReport(args: {
 function validateImageName(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
   const trimmed = name.trim();
-  if (trimmed === "") throw new InvalidRequestError("image_name must not be empty");
-  if (trimmed.length > MAX_IMAGE_NAME_LENGTH) {
-    throw new InvalidRequestError(`image_name is longer than ${MAX_IMAGE_NAME_LENGTH} characters`);
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
-    throw new InvalidRequestError("image_name must not contain control characters");
-  }
+  const problem = imageNameProblem(trimmed);
+  if (problem) throw new InvalidRequestError(`image_name ${problem}`);
   return trimmed;
 }

@@ -1,6 +1,7 @@
 import { findLatestScanByImageName, listScans as listScanRows } from "@vulntriage/db";
 import type { ServiceContext } from "../context";
-import { NotFoundError } from "../errors";
+import { InvalidRequestError, NotFoundError } from "../errors";
+import { imageNameProblem } from "./image-name";
 import { type ScanDto, toScanDto } from "./scan-dto";
 
 export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
@@ -17,7 +18,14 @@ export async function getLatestScanByImageName(args: {
   ctx: ServiceContext;
   input: { imageName: string };
 }): Promise<ScanDto> {
+  assertQueryableImageName(args.input.imageName);
   const row = await findLatestScanByImageName(args.ctx.database.db, args.input.imageName);
   if (!row) throw new NotFoundError(`no scan of image ${JSON.stringify(args.input.imageName)}`);
   return toScanDto(row);
+}
+
+/** A name that could never be stored is a bad request, and must not reach SQL (NUL bytes). */
+export function assertQueryableImageName(name: string): void {
+  const problem = imageNameProblem(name);
+  if (problem) throw new InvalidRequestError(`the image name ${problem}`);
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { createHash, hash } from "node:crypto";
 import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../errors";
+import { imageNameProblem } from "../scans/image-name";
 import { canonicalJson, canonicalObject, compareKeys, MAX_JSON_DEPTH } from "./canonical-json";
 import { SEVERITIES, type Severity, severityRank } from "./severity";
 
@@ -61,7 +62,6 @@ export type ParseReportOptions = {
 const MAX_ID_LENGTH = 1024;
 // JSON text can never contain a raw NUL, so this cannot collide with serialised content.
 const VULNERABILITIES_PLACEHOLDER = "\u0000vulnerabilities\u0000";
-export const MAX_NAME_LENGTH = 1024;
 const BOM = 0xfeff;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -80,9 +80,8 @@ export function parseTrivyReport(body: Buffer, options: ParseReportOptions = {})
   const os = shape.format === "v2" ? readOs(shape.report) : undefined;
   const legacyOs = os ? undefined : osFromTargets(results);
   const artifactName = shape.format === "v2" ? optionalString(shape.report, "ArtifactName", "") : null;
-  if (artifactName !== null && artifactName.length > MAX_NAME_LENGTH) {
-    throw new InvalidReportError(`ArtifactName is longer than ${MAX_NAME_LENGTH} characters`);
-  }
+  const artifactNameProblem = artifactName ? imageNameProblem(artifactName) : undefined;
+  if (artifactNameProblem) throw new InvalidReportError(`ArtifactName ${artifactNameProblem}`);
   const imageName = options.imageName || artifactName || legacyOs?.imageName || null;
 
   const hasher = createHash("sha256");
@@ -366,7 +365,7 @@ function osFromTargets(results: Json[]): { imageName: string; family: string; na
     if (!isObject(result) || typeof result.Target !== "string") continue;
     if (result.Class !== undefined && result.Class !== "os-pkgs") continue;
     const match = OS_TARGET.exec(result.Target);
-    if (match && (match[1] as string).length <= MAX_NAME_LENGTH)
+    if (match && !imageNameProblem(match[1] as string))
       return { imageName: match[1] as string, family: match[2] as string, name: match[3] as string };
   }
   return undefined;
