@@ -43,13 +43,19 @@ describe(loadConfig.name, () => {
   it("should name every bad variable at once", () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", ANALYZE_ON_INGEST: "maybe", MAX_REPORT_BYTES: "-5" });
+      loadConfig({
+        PORT: "http",
+        DATABASE_URL: "mysql://x",
+        ANALYZE_ON_INGEST: "maybe",
+        MAX_REPORT_BYTES: "-5",
+      });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const name of ["PORT", "DATABASE_URL", "ANALYZE_ON_INGEST", "MAX_REPORT_BYTES"]) expect(problems).toContain(name);
+    for (const name of ["PORT", "DATABASE_URL", "ANALYZE_ON_INGEST", "MAX_REPORT_BYTES"])
+      expect(problems).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 });

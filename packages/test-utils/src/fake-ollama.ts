@@ -3,6 +3,7 @@
  * Wire format follows docs/api.md and server/routes.go; see /work/shared/notes/ollama.md §1 and §3.
  */
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -33,6 +34,8 @@ export interface FakeOllamaRequest {
   /** Parsed JSON body; undefined when empty or malformed. */
   body: unknown;
   rawBody: string;
+  /** Sequential id of the TCP connection that carried the request (see `openConnectionIds`). */
+  connectionId: number;
   /** How the exchange ended; "pending" while the response is in progress. */
   outcome: "pending" | "completed" | "client-closed" | "server-closed";
 }
@@ -69,8 +72,10 @@ export interface FakeOllama {
   readonly generateCalls: number;
   /** Requests whose response has not finished or been closed yet. */
   readonly inFlight: number;
-  /** TCP connections currently open (includes idle keep-alive sockets). */
+  /** TCP connections currently open, including idle keep-alive ones the client's pool keeps. */
   readonly openConnections: number;
+  /** Ids of the open connections, to check that a given request's socket was released. */
+  readonly openConnectionIds: readonly number[];
   readonly models: readonly string[];
   /** Faults queued by queueFaults() and not consumed yet. */
   readonly pendingFaults: number;
@@ -110,7 +115,8 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   let models = [...(options.models ?? DEFAULT_MODELS)];
   const version = options.version ?? DEFAULT_VERSION;
   const requests: FakeOllamaRequest[] = [];
-  const sockets = new Set<Socket>();
+  const sockets = new Map<Socket, number>();
+  let nextConnectionId = 1;
   const shutdown = new AbortController();
   let chatCalls = 0;
   let generateCalls = 0;
@@ -120,8 +126,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   let faultQueue: FakeFault[] = [];
   let closing: Promise<void> | undefined;
 
-  const findModel = (name: string): string | undefined =>
-    models.find((m) => withTag(m) === withTag(name));
+  const findModel = (name: string): string | undefined => models.find((m) => withTag(m) === withTag(name));
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -135,7 +140,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   });
   server.on("connection", (socket) => {
     socket.setNoDelay(true);
-    sockets.add(socket);
+    sockets.set(socket, nextConnectionId++);
     socket.on("close", () => sockets.delete(socket));
   });
 
@@ -146,6 +151,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       headers: req.headers,
       body: undefined,
       rawBody: "",
+      connectionId: sockets.get(req.socket) ?? 0,
       outcome: "pending",
     };
     inFlight++;
@@ -215,8 +221,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     }
 
     if (!model) return sendJson(res, 400, { error: "model is required" });
-    const installed = findModel(model);
-    if (!installed) {
+    if (!findModel(model)) {
       return sendJson(res, 404, { error: `model "${model}" not found, try pulling it first` });
     }
 
@@ -350,6 +355,9 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     get openConnections() {
       return sockets.size;
     },
+    get openConnectionIds() {
+      return [...sockets.values()];
+    },
     get models() {
       return [...models];
     },
@@ -377,12 +385,14 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       faultQueue = [];
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         shutdown.abort(); // wakes pending delays and stops streams
-        server.close(() => resolve());
+        const socketsClosed = [...sockets.keys()].map((socket) => once(socket, "close"));
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
+        for (const socket of sockets.keys()) socket.destroy();
+        await Promise.all([serverClosed, ...socketsClosed]);
+      })();
       return closing;
     },
   };
