@@ -694,34 +694,29 @@ function listEntries(blocks: Block[]): string[] {
 
 /** Without a list each paragraph is an entry; a sub-heading starts an entry that absorbs its paragraphs. */
 function paragraphEntries(blocks: Block[]): string[] {
-  const entries: string[] = [];
-  let entry: string[] | null = null;
+  const groups: string[][] = [];
+  let open = false;
   let grouped = false;
-  const flush = () => {
-    const text = entry ? joinParts(entry) : "";
-    if (text !== "") entries.push(text);
-    entry = null;
-  };
   for (const block of blocks) {
+    const last = groups[groups.length - 1];
     if (block.type === "subheading") {
-      flush();
-      entry = [block.text];
-      grouped = true;
+      groups.push([block.text]);
+      open = grouped = true;
     } else if (block.type === "blank") {
-      if (!grouped) flush();
+      if (!grouped) open = false;
     } else if (block.type === "code") {
+      // A command block belongs to the paragraph above it, even after a blank line.
       const code = codeText(block.lines);
-      if (!code) continue;
-      if (entry) (entry as string[]).push(code);
-      else if (entries.length > 0) entries[entries.length - 1] = `${entries[entries.length - 1]} ${code}`;
-      else entry = [code];
+      if (code && last) last.push(code);
+      else if (code) groups.push([code]);
+    } else if (open && last) {
+      last.push(block.text);
     } else {
-      entry ??= [];
-      entry.push(block.text);
+      groups.push([block.text]);
+      open = true;
     }
   }
-  flush();
-  return entries;
+  return groups.map(joinParts).filter((entry) => entry !== "");
 }
 
 function joinParts(parts: string[]): string {
