@@ -43,6 +43,7 @@ CREATE TABLE "container_scan_reports" (
 CREATE TABLE "container_scans" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"report_hash" text NOT NULL,
+	"upload_hash" text,
 	"image_name" text,
 	"artifact_name" text,
 	"artifact_type" text,
@@ -66,5 +67,6 @@ ALTER TABLE "container_findings" ADD CONSTRAINT "container_findings_scan_id_cont
 ALTER TABLE "container_scan_reports" ADD CONSTRAINT "container_scan_reports_scan_id_container_scans_id_fk" FOREIGN KEY ("scan_id") REFERENCES "public"."container_scans"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "container_findings_scan_severity_idx" ON "container_findings" USING btree ("scan_id","severity_rank","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "container_scans_report_hash_key" ON "container_scans" USING btree ("report_hash");--> statement-breakpoint
+CREATE INDEX "container_scans_upload_hash_idx" ON "container_scans" USING btree ("upload_hash");--> statement-breakpoint
 CREATE INDEX "container_scans_ingested_idx" ON "container_scans" USING btree ("ingested_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "container_scans_image_name_idx" ON "container_scans" USING btree ("image_name","ingested_at" DESC NULLS LAST,"id" DESC NULLS LAST);

@@ -102,3 +102,70 @@ describe("uploading a report that is already stored", () => {
     expect(rows[0].original_bytes).toBe(bytes.length);
   });
 });
+
+describe("a report that turns out invalid after thousands of findings were streamed", () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  function bigReport(findings: number) {
+    return {
+      SchemaVersion: 2,
+      ArtifactName: "big/app:1",
+      Results: [
+        {
+          Target: "big/app:1 (debian 12.8)",
+          Class: "os-pkgs",
+          Type: "debian",
+          Vulnerabilities: Array.from({ length: findings }, (_, i) => ({
+            VulnerabilityID: `CVE-2024-${10_000 + i}`,
+            PkgName: `pkg-${i % 50}`,
+            InstalledVersion: `1.${i}`,
+            Severity: "HIGH",
+            Title: `title ${i}`,
+          })),
+        },
+      ],
+    };
+  }
+
+  it("should answer 422, write nothing and keep serving", async () => {
+    const report = bigReport(5_000);
+    (report.Results[0]?.Vulnerabilities[4_999] as Record<string, unknown>).Severity = 7;
+    const before = await countRows(api.database);
+    const refused = await uploadReport(api.url, JSON.stringify(report));
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toBe("Results[0].Vulnerabilities[4999].Severity must be a string");
+    expect(await countRows(api.database)).toEqual(before);
+
+    const fixed = bigReport(5_000);
+    const accepted = await uploadReport(api.url, JSON.stringify(fixed));
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.findings_ingested).toBe(5_000);
+    expect((await countRows(api.database)).findings).toBe(before.findings + 5_000);
+  });
+
+  it("should keep the fuller of two conflicting rows even after the first was streamed", async () => {
+    const report = bigReport(1_200);
+    const vulns = report.Results[0]?.Vulnerabilities as Record<string, unknown>[];
+    vulns.push({ ...vulns[3], FixedVersion: "1.3-fixed", Severity: "CRITICAL" });
+    const upload = await uploadReport(
+      api.url,
+      JSON.stringify({ ...report, ArtifactName: "conflicting/app:1" }),
+    );
+    expect(upload.status).toBe(201);
+    expect(upload.body.findings_ingested).toBe(1_200);
+    expect(upload.body.scan.critical_count).toBe(1);
+    expect(upload.body.scan.high_count).toBe(1_199);
+    const { rows } = await api.database.pool.query(
+      "select fixed_version, severity, cve_data->>'FixedVersion' as cve_fixed from container_findings where scan_id = $1 and vulnerability_id = $2",
+      [upload.body.scan.id, "CVE-2024-10003"],
+    );
+    expect(rows).toEqual([{ fixed_version: "1.3-fixed", severity: "CRITICAL", cve_fixed: "1.3-fixed" }]);
+  });
+});

@@ -85,7 +85,8 @@ function describeError(error: FastifyError, maxReportBytes: number): { status: n
         : (known.message ?? error.message);
     return { status: known.status, body: { error: known.error, message } };
   }
-  if (error.code && UNAVAILABLE_CODES.has(error.code)) {
+  const driverCode = error.code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (driverCode && UNAVAILABLE_CODES.has(driverCode)) {
     return {
       status: 503,
       body: { error: "dependency_unavailable", message: "the database is not answering; try again" },

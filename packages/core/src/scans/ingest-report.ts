@@ -1,9 +1,10 @@
+import { hash } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import { findScanByHash, insertScanWithFindings, type StoredReport } from "@vulntriage/db";
+import { findScanByUploadHash, insertScanStreaming, type NewScan, type StoredReport } from "@vulntriage/db";
 import type { ServiceContext } from "../context";
 import { InvalidRequestError } from "../errors";
-import { parseTrivyReport } from "../trivy/parse-report";
+import { type ParsedScan, readTrivyReport } from "../trivy/parse-report";
 import { imageNameProblem } from "./image-name";
 import { type ScanDto, toScanDto } from "./scan-dto";
 
@@ -27,6 +28,17 @@ export async function ingestReport(args: {
 }): Promise<IngestReportResult> {
   const { ctx, input } = args;
   const imageName = validateImageName(input.imageName);
+  const db = ctx.database.db;
+
+  // A CI retry sends the same bytes: recognise it before spending anything on parsing.
+  const uploadHash = hash(
+    "sha256",
+    `${JSON.stringify(imageName ?? null)}\n${hash("sha256", input.body, "hex")}`,
+    "hex",
+  );
+  const earlier = await findScanByUploadHash(db, uploadHash);
+  if (earlier) return { duplicate: true, scan: toScanDto(earlier) };
+
   // Compress on the thread pool while the main thread parses; awaited only just before commit.
   const stored: Promise<StoredReport> = input.gzipBody
     ? Promise.resolve({ content: input.gzipBody, contentEncoding: "gzip", originalBytes: input.body.length })
@@ -37,38 +49,44 @@ export async function ingestReport(args: {
       }));
   // A rejected compression must not surface as an unhandled rejection when parsing fails first.
   stored.catch(() => {});
+  // Shape errors are thrown here, before any write; entry errors while streaming roll back.
+  const reader = readTrivyReport(input.body, { imageName });
 
-  const parsed = parseTrivyReport(input.body, { imageName });
-  const known = await findScanByHash(ctx.database.db, parsed.scan.reportHash);
-  if (known) return { duplicate: true, scan: toScanDto(known) };
-
-  const { scan } = parsed;
-  const result = await insertScanWithFindings(
-    ctx.database,
-    {
-      reportHash: scan.reportHash,
-      imageName: scan.imageName,
-      artifactName: scan.artifactName,
-      artifactType: scan.artifactType,
-      osFamily: scan.osFamily,
-      osName: scan.osName,
-      osEosl: scan.osEosl,
-      schemaVersion: scan.schemaVersion,
-      reportFormat: scan.reportFormat,
-      trivyVersion: scan.trivyVersion,
-      reportCreatedAt: scan.reportCreatedAt === null ? null : new Date(scan.reportCreatedAt),
-      findingCount: scan.findingCount,
-      criticalCount: scan.severityCounts.CRITICAL,
-      highCount: scan.severityCounts.HIGH,
-      mediumCount: scan.severityCounts.MEDIUM,
-      lowCount: scan.severityCounts.LOW,
-      unknownCount: scan.severityCounts.UNKNOWN,
+  let findingCount = 0;
+  const result = await insertScanStreaming(ctx.database, {
+    uploadHash,
+    findings: reader.batches(),
+    finish: () => {
+      const { scan, replacements } = reader.finish();
+      findingCount = scan.findingCount;
+      return { scan: toNewScan(scan), replacements };
     },
-    parsed.findings,
-    stored,
-  );
+    report: stored,
+  });
   if (!result.inserted) return { duplicate: true, scan: toScanDto(result.scan) };
-  return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: scan.findingCount };
+  return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: findingCount };
+}
+
+function toNewScan(scan: ParsedScan): NewScan {
+  return {
+    reportHash: scan.reportHash,
+    imageName: scan.imageName,
+    artifactName: scan.artifactName,
+    artifactType: scan.artifactType,
+    osFamily: scan.osFamily,
+    osName: scan.osName,
+    osEosl: scan.osEosl,
+    schemaVersion: scan.schemaVersion,
+    reportFormat: scan.reportFormat,
+    trivyVersion: scan.trivyVersion,
+    reportCreatedAt: scan.reportCreatedAt === null ? null : new Date(scan.reportCreatedAt),
+    findingCount: scan.findingCount,
+    criticalCount: scan.severityCounts.CRITICAL,
+    highCount: scan.severityCounts.HIGH,
+    mediumCount: scan.severityCounts.MEDIUM,
+    lowCount: scan.severityCounts.LOW,
+    unknownCount: scan.severityCounts.UNKNOWN,
+  };
 }
 
 function validateImageName(name: string | undefined): string | undefined {

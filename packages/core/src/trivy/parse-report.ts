@@ -67,12 +67,37 @@ const BOM = 0xfeff;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+export type ReportReader = {
+  /** New findings in report order, in batches; throws on the first invalid entry. */
+  batches: () => Generator<ParsedFinding[]>;
+  /** After every batch was read: the scan, and rows that replace already emitted duplicates. */
+  finish: () => { scan: ParsedScan; replacements: ParsedFinding[]; entriesSeen: number };
+};
+
 /**
  * Turns the bytes of a `trivy -f json` report into a scan summary and its findings, validating
  * every field it stores. Throws MalformedJsonError (not JSON), InvalidReportError (JSON that is
  * not a usable Trivy report) or UnsupportedReportError (a Trivy output we do not ingest).
  */
 export function parseTrivyReport(body: Buffer, options: ParseReportOptions = {}): ParsedReport {
+  const reader = readTrivyReport(body, options);
+  for (const _batch of reader.batches()) {
+    // findings are collected by the reader; the batches only pace a streaming consumer
+  }
+  const { scan, entriesSeen } = reader.finish();
+  return { scan, findings: reader.findings(), entriesSeen };
+}
+
+/**
+ * The streaming form of parseTrivyReport: shape errors are thrown at once, findings are validated
+ * and handed out batch by batch (so they can be written while the rest is read), and the report
+ * hash is complete only when every batch was taken.
+ */
+export function readTrivyReport(
+  body: Buffer,
+  options: ParseReportOptions = {},
+  batchSize = 500,
+): ReportReader & { findings: () => ParsedFinding[] } {
   const doc = decodeJson(body);
   const shape = detectShape(doc);
   const results = shape.results;
@@ -83,117 +108,120 @@ export function parseTrivyReport(body: Buffer, options: ParseReportOptions = {})
   const artifactNameProblem = artifactName ? imageNameProblem(artifactName) : undefined;
   if (artifactNameProblem) throw new InvalidReportError(`ArtifactName ${artifactNameProblem}`);
   const imageName = options.imageName || artifactName || legacyOs?.imageName || null;
+  const report = shape.format === "v2" ? shape.report : undefined;
+  const trivyVersion = report ? readTrivyVersion(report) : null;
+  const reportCreatedAt = report ? readCreatedAt(report) : null;
+  const artifactType = report ? optionalString(report, "ArtifactType", "") : null;
 
   const hasher = createHash("sha256");
   const findingsByIdentity = new Map<string, ParsedFinding>();
+  const replacements = new Map<string, ParsedFinding>();
   let entriesSeen = 0;
+  let done = false;
 
-  const canonicalResults: { before: string; vulnerabilities: string[]; after: string | null }[] = [];
-  for (let r = 0; r < results.length; r++) {
-    const result = results[r];
-    const path = `${shape.resultsPath}[${r}]`;
-    if (!isObject(result)) throw new InvalidReportError(`${path} must be an object`);
-    const target = optionalString(result, "Target", path) ?? "";
-    const resultClass = optionalString(result, "Class", path);
-    const resultType = optionalString(result, "Type", path);
-    const vulnerabilities = result.Vulnerabilities;
-    if (vulnerabilities !== undefined && vulnerabilities !== null && !Array.isArray(vulnerabilities)) {
-      throw new InvalidReportError(`${path}.Vulnerabilities must be an array or null`);
-    }
+  // The report's canonical JSON goes into the hash piece by piece, in canonical order, as it is read.
+  function* readResults(): Generator<ParsedFinding[]> {
+    let batch: ParsedFinding[] = [];
+    hasher.update("[");
+    for (let r = 0; r < results.length; r++) {
+      const result = results[r];
+      const path = `${shape.resultsPath}[${r}]`;
+      if (!isObject(result)) throw new InvalidReportError(`${path} must be an object`);
+      const target = optionalString(result, "Target", path) ?? "";
+      const resultClass = optionalString(result, "Class", path);
+      const resultType = optionalString(result, "Type", path);
+      const vulnerabilities = result.Vulnerabilities;
+      if (vulnerabilities !== undefined && vulnerabilities !== null && !Array.isArray(vulnerabilities)) {
+        throw new InvalidReportError(`${path}.Vulnerabilities must be an array or null`);
+      }
+      const [before, after] = canonicalObject(result, (key, value) =>
+        key === "Vulnerabilities" && Array.isArray(value)
+          ? VULNERABILITIES_PLACEHOLDER
+          : canonicalJson(value, 3),
+      ).split(VULNERABILITIES_PLACEHOLDER);
+      hasher.update(r > 0 ? `,${before}` : (before as string));
+      if (after === undefined) continue;
 
-    const canonicalVulns: string[] = [];
-    if (vulnerabilities) {
-      for (let v = 0; v < vulnerabilities.length; v++) {
+      hasher.update("[");
+      const list = vulnerabilities as Json[];
+      for (let v = 0; v < list.length; v++) {
         const vulnPath = `${path}.Vulnerabilities[${v}]`;
-        const vuln = vulnerabilities[v];
+        const vuln = list[v];
         if (!isObject(vuln)) throw new InvalidReportError(`${vulnPath} must be an object`);
         const canonical = canonicalJson(vuln, 4);
-        canonicalVulns.push(canonical);
+        hasher.update(v > 0 ? `,${canonical}` : canonical);
         entriesSeen++;
         const finding = readFinding(vuln, vulnPath, canonical, target, resultClass, resultType);
         const existing = findingsByIdentity.get(finding.identityHash);
-        // Old Trivy wrote some rows twice, once without FixedVersion: keep the fuller one.
-        if (!existing || (existing.fixedVersion === null && finding.fixedVersion !== null)) {
+        if (!existing) {
           findingsByIdentity.set(finding.identityHash, finding);
+          batch.push(finding);
+          if (batch.length >= batchSize) {
+            yield batch;
+            batch = [];
+          }
+        } else if (existing.fixedVersion === null && finding.fixedVersion !== null) {
+          // Old Trivy wrote some rows twice, once without FixedVersion: keep the fuller one.
+          findingsByIdentity.set(finding.identityHash, finding);
+          replacements.set(finding.identityHash, finding);
         }
       }
-    }
-    // The vulnerabilities' text is hashed piece by piece where the placeholder stands, never joined.
-    const [before, after] = canonicalObject(result, (key, value) =>
-      key === "Vulnerabilities" && Array.isArray(value)
-        ? VULNERABILITIES_PLACEHOLDER
-        : canonicalJson(value, 3),
-    ).split(VULNERABILITIES_PLACEHOLDER);
-    canonicalResults.push({
-      before: before as string,
-      vulnerabilities: canonicalVulns,
-      after: after ?? null,
-    });
-  }
-
-  // The report's canonical JSON goes into the hash piece by piece, reusing each result's text.
-  const hashResults = () => {
-    hasher.update("[");
-    for (let i = 0; i < canonicalResults.length; i++) {
-      if (i > 0) hasher.update(",");
-      const { before, vulnerabilities, after } = canonicalResults[i] as (typeof canonicalResults)[number];
-      hasher.update(before);
-      if (after === null) continue;
-      hasher.update("[");
-      for (let v = 0; v < vulnerabilities.length; v++) {
-        if (v > 0) hasher.update(",");
-        hasher.update(vulnerabilities[v] as string);
-      }
-      hasher.update("]");
-      hasher.update(after);
+      hasher.update(`]${after}`);
     }
     hasher.update("]");
-  };
-  if (shape.format === "legacy") {
-    if (doc === null) hasher.update("null");
-    else hashResults();
-  } else {
-    hasher.update("{");
-    const keys = Object.keys(shape.report).sort(compareKeys);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const value = shape.report[key];
-      hasher.update(`${i > 0 ? "," : ""}${JSON.stringify(key)}:`);
-      if (key === "Results" && Array.isArray(value)) hashResults();
-      else hasher.update(canonicalJson(value, 1));
-    }
-    hasher.update("}");
+    if (batch.length > 0) yield batch;
   }
-  const contentHash = hasher.digest("hex");
-  // The same report filed under another image name is another scan.
-  const reportHash = createHash("sha256")
-    .update(`${JSON.stringify(imageName)}\n${contentHash}`)
-    .digest("hex");
 
-  const findings = [...findingsByIdentity.values()];
-  const severityCounts = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 } as Record<Severity, number>;
-  for (const finding of findings) severityCounts[finding.severity]++;
+  function* batches(): Generator<ParsedFinding[]> {
+    if (shape.format === "legacy") {
+      if (doc === null) hasher.update("null");
+      else yield* readResults();
+    } else {
+      hasher.update("{");
+      const keys = Object.keys(shape.report).sort(compareKeys);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const value = shape.report[key];
+        hasher.update(`${i > 0 ? "," : ""}${JSON.stringify(key)}:`);
+        if (key === "Results" && Array.isArray(value)) yield* readResults();
+        else hasher.update(canonicalJson(value, 1));
+      }
+      hasher.update("}");
+    }
+    done = true;
+  }
 
-  const report = shape.format === "v2" ? shape.report : undefined;
-  return {
-    scan: {
+  const finish = () => {
+    if (!done) throw new Error("finish() called before every batch was read");
+    const contentHash = hasher.digest("hex");
+    // The same report filed under another image name is another scan.
+    const reportHash = createHash("sha256")
+      .update(`${JSON.stringify(imageName)}\n${contentHash}`)
+      .digest("hex");
+    const severityCounts = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 } as Record<
+      Severity,
+      number
+    >;
+    for (const finding of findingsByIdentity.values()) severityCounts[finding.severity]++;
+    const scan: ParsedScan = {
       reportHash,
       imageName: imageName === null ? null : cleanText(imageName),
       artifactName: artifactName === null ? null : cleanText(artifactName),
-      artifactType: report ? optionalString(report, "ArtifactType", "") : null,
+      artifactType,
       osFamily: os?.family ?? legacyOs?.family ?? null,
       osName: os?.name ?? legacyOs?.name ?? null,
       osEosl: os?.eosl ?? null,
       schemaVersion: shape.format === "v2" ? 2 : null,
       reportFormat: shape.format,
-      trivyVersion: report ? readTrivyVersion(report) : null,
-      reportCreatedAt: report ? readCreatedAt(report) : null,
-      findingCount: findings.length,
+      trivyVersion,
+      reportCreatedAt,
+      findingCount: findingsByIdentity.size,
       severityCounts,
-    },
-    findings,
-    entriesSeen,
+    };
+    return { scan, replacements: [...replacements.values()], entriesSeen };
   };
+
+  return { batches, finish, findings: () => [...findingsByIdentity.values()] };
 }
 
 function decodeJson(body: Buffer): Json {

@@ -21,6 +21,9 @@ export const containerScans = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     reportHash: text("report_hash").notNull(),
+    // SHA-256 of the image_name parameter and the body's bytes: a byte-identical re-upload (a CI
+    // retry) is recognised before the report is even parsed.
+    uploadHash: text("upload_hash"),
     imageName: text("image_name"),
     artifactName: text("artifact_name"),
     artifactType: text("artifact_type"),
@@ -41,6 +44,7 @@ export const containerScans = pgTable(
   },
   (t) => [
     uniqueIndex("container_scans_report_hash_key").on(t.reportHash),
+    index("container_scans_upload_hash_idx").on(t.uploadHash),
     index("container_scans_ingested_idx").on(t.ingestedAt.desc(), t.id.desc()),
     index("container_scans_image_name_idx").on(t.imageName, t.ingestedAt.desc(), t.id.desc()),
   ],
