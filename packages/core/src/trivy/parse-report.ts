@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { createHash, hash } from "node:crypto";
+import type { NewFinding } from "@vulntriage/db";
 import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../errors";
 import { imageNameProblem } from "../scans/image-name";
 import { canonicalJson, canonicalObject, compareKeys, MAX_JSON_DEPTH } from "./canonical-json";
@@ -23,29 +24,8 @@ export type ParsedScan = {
   severityCounts: Record<Severity, number>;
 };
 
-export type ParsedFinding = {
-  identityHash: string;
-  vulnerabilityId: string | null;
-  pkgName: string;
-  pkgId: string | null;
-  purl: string | null;
-  installedVersion: string | null;
-  fixedVersion: string | null;
-  status: string | null;
-  severity: Severity;
-  severityRank: number;
-  target: string;
-  class: string | null;
-  type: string | null;
-  pkgPath: string | null;
-  title: string | null;
-  primaryUrl: string | null;
-  /** Canonical JSON text, ready to store as jsonb. */
-  cvssJson: string | null;
-  cweIds: string[] | null;
-  /** The whole vulnerability object as canonical JSON text. */
-  cveDataJson: string;
-};
+/** A finding as the COPY writes it, with the severity narrowed to Trivy's five. */
+export type ParsedFinding = NewFinding & { severity: Severity };
 
 export type ParsedReport = {
   scan: ParsedScan;
