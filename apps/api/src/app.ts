@@ -5,6 +5,7 @@ import type { ServiceContext } from "@vulntriage/core";
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { version } from "../package.json";
 import { registerErrorHandling } from "./plugins/error-handler";
+import { analysisRoutes } from "./routes/analysis";
 import { findingsRoutes } from "./routes/findings";
 import { healthRoutes } from "./routes/health";
 import { scansRoutes } from "./routes/scans";
@@ -15,13 +16,13 @@ import { ScanSchema } from "./schemas/scans";
 export type AppOptions = {
   ctx: ServiceContext;
   maxReportBytes: number;
-  logger?: FastifyServerOptions["logger"];
+  loggerInstance?: FastifyServerOptions["loggerInstance"];
 };
 
 /** Builds the API without listening: server.ts listens, tests use it as it is. */
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     // Image names in paths are percent-encoded and can be long (registry, path, tag and digest).
     routerOptions: { maxParamLength: 8_192 },
     // Router errors (a path with broken percent-encoding) bypass setErrorHandler.
@@ -53,6 +54,7 @@ export async function buildApp(options: AppOptions) {
       tags: [
         { name: "scans", description: "Upload and read scans" },
         { name: "findings", description: "Vulnerability findings of a scan" },
+        { name: "analysis", description: "LLM summaries, remediation steps and risk scores" },
         { name: "health", description: "Liveness of the service and its dependencies" },
       ],
     },
@@ -65,6 +67,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(healthRoutes, { ctx: options.ctx });
   await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });
   await app.register(findingsRoutes, { ctx: options.ctx });
+  await app.register(analysisRoutes, { ctx: options.ctx });
   return app;
 }
 

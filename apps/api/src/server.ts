@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig } from "@vulntriage/core";
+import { analysisSettings, ConfigError, createAnalysisQueue, loadConfig } from "@vulntriage/core";
 import { createDatabase, ensureDatabase, migrateDatabase } from "@vulntriage/db";
 import closeWithGrace from "close-with-grace";
+import { pino } from "pino";
 import { buildApp } from "./app";
 
 let config: ReturnType<typeof loadConfig>;
@@ -11,6 +12,7 @@ try {
   process.exit(1);
 }
 
+const log = pino({ level: config.logLevel });
 const database = createDatabase(config.databaseUrl, { applicationName: "vulntriage-api" });
 try {
   await ensureDatabase(config.databaseUrl);
@@ -20,13 +22,31 @@ try {
   await database.close();
   process.exit(1);
 }
+const queue = createAnalysisQueue({
+  redisUrl: config.redisUrl,
+  prefix: config.queuePrefix,
+  maxAttempts: config.llmMaxAttempts,
+  retryDelayMs: config.llmRetryDelayMs,
+});
 
 const app = await buildApp({
-  ctx: { database },
+  ctx: {
+    database,
+    queue,
+    analysis: analysisSettings({
+      model: config.ollamaModel,
+      analyzeOnIngest: config.analyzeOnIngest,
+      analyzeMinSeverity: config.analyzeMinSeverity,
+    }),
+    log,
+  },
   maxReportBytes: config.maxReportBytes,
-  logger: { level: config.logLevel },
+  loggerInstance: log,
 });
-app.addHook("onClose", async () => database.close());
+app.addHook("onClose", async () => {
+  await queue.close();
+  await database.close();
+});
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, "closing after an unexpected error");

@@ -1,3 +1,4 @@
+import { type AnalysisQueue, analysisSettings, type Severity, silentLogger } from "@vulntriage/core";
 import { createTestDatabase, listen, type TestDatabase } from "@vulntriage/test-utils";
 import { type App, buildApp } from "../src/app";
 
@@ -11,10 +12,23 @@ export type TestApi = {
 export const TEST_MAX_REPORT_BYTES = 64 * 1024 * 1024;
 
 /** The real API on a random port, over a database of this test file's own. */
-export async function startTestApi(options: { maxReportBytes?: number } = {}): Promise<TestApi> {
+export type TestApiOptions = {
+  maxReportBytes?: number;
+  queue?: AnalysisQueue;
+  model?: string;
+  analyzeOnIngest?: boolean;
+  analyzeMinSeverity?: Severity;
+};
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const database = await createTestDatabase();
+  const analysis = analysisSettings({
+    model: options.model ?? "llama3.2:3b",
+    analyzeOnIngest: options.analyzeOnIngest ?? Boolean(options.queue),
+    analyzeMinSeverity: options.analyzeMinSeverity ?? "UNKNOWN",
+  });
   const app = await buildApp({
-    ctx: { database },
+    ctx: { database, analysis, queue: options.queue, log: silentLogger },
     maxReportBytes: options.maxReportBytes ?? TEST_MAX_REPORT_BYTES,
   });
   const url = await listen(app);

@@ -40,14 +40,14 @@ describe("the API process", () => {
 
   it("should create a missing database, migrate it, serve /health and stop on SIGTERM", async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = runServer({ PORT: String(port), DATABASE_URL: databaseUrl(name) });
+    const server = runServer({ PORT: String(port), DATABASE_URL: databaseUrl(name), QUEUE_PREFIX: `test-${name}` });
     let health: Response | undefined;
     for (let attempt = 0; attempt < 100 && !health; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
     }
     expect(health?.status).toBe(200);
-    expect(await health?.json()).toEqual({ status: "ok", checks: { postgres: "ok" } });
+    expect(await health?.json()).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });
 
     const scans = await fetch(`http://127.0.0.1:${port}/api/container/scans`);
     expect(await scans.json()).toMatchObject({ items: [], total: 0 });

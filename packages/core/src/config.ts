@@ -13,6 +13,12 @@ export type Config = {
   analyzeMinSeverity: Severity;
   maxReportBytes: number;
   llmTimeoutMs: number;
+  llmMaxAttempts: number;
+  llmRetryDelayMs: number;
+  queuePrefix: string;
+  reconcileIntervalMs: number;
+  workerLockMs: number;
+  workerShutdownTimeoutMs: number;
 };
 
 export class ConfigError extends Error {
@@ -104,6 +110,14 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     maxReportBytes: read("MAX_REPORT_BYTES", 64 * 1024 * 1024, integer(1024, 2 ** 31 - 1)),
     llmTimeoutMs: read("LLM_TIMEOUT_MS", 600_000, integer(1_000, 86_400_000)),
+    llmMaxAttempts: read("LLM_MAX_ATTEMPTS", 5, integer(1, 100)),
+    llmRetryDelayMs: read("LLM_RETRY_DELAY_MS", 5_000, integer(0, 3_600_000)),
+    queuePrefix: read("QUEUE_PREFIX", "vulntriage", (raw) =>
+      /^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : new Invalid("must be 1-64 letters, digits, - or _"),
+    ),
+    reconcileIntervalMs: read("RECONCILE_INTERVAL_MS", 120_000, integer(1_000, 86_400_000)),
+    workerLockMs: read("WORKER_LOCK_MS", 30_000, integer(1_000, 3_600_000)),
+    workerShutdownTimeoutMs: read("WORKER_SHUTDOWN_TIMEOUT_MS", 20_000, integer(0, 3_600_000)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

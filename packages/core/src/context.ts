@@ -1,6 +1,44 @@
 import type { DatabaseHandle } from "@vulntriage/db";
+import { type PromptSettings, promptConfigKey, promptSettings } from "./analysis/prompt";
+import type { AnalysisQueue } from "./jobs";
+import { type Severity, severityRank } from "./trivy/severity";
+
+export type AnalysisSettings = {
+  prompt: PromptSettings;
+  /** promptConfigKey(prompt), computed once. */
+  configKey: string;
+  onIngest: boolean;
+  /** Findings up to this severity rank (0 = CRITICAL) are analysed on ingest. */
+  maxSeverityRank: number;
+};
+
+export function analysisSettings(options: {
+  model: string;
+  analyzeOnIngest: boolean;
+  analyzeMinSeverity: Severity;
+}): AnalysisSettings {
+  const prompt = promptSettings(options.model);
+  return {
+    prompt,
+    configKey: promptConfigKey(prompt),
+    onIngest: options.analyzeOnIngest,
+    maxSeverityRank: severityRank(options.analyzeMinSeverity),
+  };
+}
+
+export type Logger = {
+  warn: (details: object, message: string) => void;
+  error: (details: object, message: string) => void;
+  info: (details: object, message: string) => void;
+};
+
+export const silentLogger: Logger = { warn: () => {}, error: () => {}, info: () => {} };
 
 /** What every core verb needs from the outside world; the API and the worker each build one. */
 export type ServiceContext = {
   database: DatabaseHandle;
+  analysis: AnalysisSettings;
+  /** Absent only where nothing is ever enqueued (tools, some tests). */
+  queue?: AnalysisQueue | undefined;
+  log: Logger;
 };

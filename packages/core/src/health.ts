@@ -5,10 +5,16 @@ export type Health = { ok: boolean; checks: Record<string, string> };
 const CHECK_TIMEOUT_MS = 2_000;
 
 export async function checkHealth(args: { ctx: ServiceContext }): Promise<Health> {
+  const { ctx } = args;
   const checks: Record<string, string> = {};
-  checks.postgres = await probe(async () => {
-    await args.ctx.database.pool.query("select 1");
-  });
+  const [postgres, redis] = await Promise.all([
+    probe(async () => {
+      await ctx.database.pool.query("select 1");
+    }),
+    ctx.queue ? probe(() => (ctx.queue as NonNullable<typeof ctx.queue>).ping()) : undefined,
+  ]);
+  checks.postgres = postgres;
+  if (redis !== undefined) checks.redis = redis;
   return { ok: Object.values(checks).every((v) => v === "ok"), checks };
 }
 
@@ -18,10 +24,7 @@ async function probe(check: () => Promise<void>): Promise<string> {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        );
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
       }),
     ]);
     return "ok";

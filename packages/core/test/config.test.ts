@@ -16,6 +16,12 @@ describe(loadConfig.name, () => {
       analyzeMinSeverity: "UNKNOWN",
       maxReportBytes: 64 * 1024 * 1024,
       llmTimeoutMs: 600_000,
+      llmMaxAttempts: 5,
+      llmRetryDelayMs: 5_000,
+      queuePrefix: "vulntriage",
+      reconcileIntervalMs: 120_000,
+      workerLockMs: 30_000,
+      workerShutdownTimeoutMs: 20_000,
     });
   });
 

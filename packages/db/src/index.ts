@@ -4,3 +4,4 @@ export * from "./migrate";
 export * from "./repositories/findings";
 export * from "./repositories/scans";
 export * from "./schema";
+export * from "./repositories/analyses";

@@ -62,8 +62,17 @@ export async function ingestReport(args: {
       return { scan: toNewScan(scan), replacements };
     },
     report: stored,
+    pendingUpToRank: ctx.analysis.onIngest ? ctx.analysis.maxSeverityRank : null,
   });
   if (!result.inserted) return { duplicate: true, scan: toScanDto(result.scan) };
+  if (ctx.analysis.onIngest && ctx.queue) {
+    try {
+      await ctx.queue.preparedScan(result.scan.id);
+    } catch (error) {
+      // The findings are pending in PostgreSQL; the worker's reconciler enqueues them once Redis is back.
+      ctx.log.warn({ scanId: result.scan.id, err: (error as Error).message }, "could not enqueue analysis");
+    }
+  }
   return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: findingCount };
 }
 

@@ -33,7 +33,10 @@ const listColumns = {
   llmAnalysisError: containerFindings.llmAnalysisError,
 };
 
-export type FindingListRow = Omit<FindingRow, "cveData" | "identityHash" | "severityRank">;
+export type FindingListRow = Omit<
+  FindingRow,
+  "cveData" | "identityHash" | "severityRank" | "llmPromptHash" | "llmPromptConfig" | "llmAnalysisStartedAt"
+>;
 
 export type FindingFilter = {
   scanId: number;

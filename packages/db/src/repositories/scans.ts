@@ -110,6 +110,7 @@ const FINDING_COLUMNS = [
   "cvss",
   "cwe_ids",
   "cve_data",
+  "llm_analysis_status",
 ].join(", ");
 
 const UNIQUE_VIOLATION = "23505";
@@ -123,6 +124,8 @@ export type StreamedScan = {
   /** Called once every batch was read: the scan row, and rows replacing already streamed ones. */
   finish: () => { scan: NewScan; replacements: NewFinding[] };
   report: Promise<StoredReport>;
+  /** Findings up to this severity rank start with analysis status pending; null: none do. */
+  pendingUpToRank: number | null;
 };
 
 /**
@@ -169,7 +172,7 @@ export async function insertScanStreaming(
       .returning({ id: containerScans.id });
     const scanId = (placeholder as { id: number }).id;
 
-    await copyFindings(client, scanId, upload.findings);
+    await copyFindings(client, scanId, upload.findings, upload.pendingUpToRank);
     const { scan, replacements } = upload.finish();
     for (const finding of replacements) await replaceFinding(client, scanId, finding);
 
@@ -206,6 +209,7 @@ async function copyFindings(
   client: pg.PoolClient,
   scanId: number,
   batches: Iterable<NewFinding[]>,
+  pendingUpToRank: number | null,
 ): Promise<void> {
   const stream = client.query(
     copyFrom(`copy container_findings (${FINDING_COLUMNS}) from stdin`, { highWaterMark: COPY_BUFFER_BYTES }),
@@ -220,7 +224,10 @@ async function copyFindings(
   try {
     for (const batch of batches) {
       let chunk = "";
-      for (const finding of batch) chunk += prefix + copyRow(finding);
+      for (const finding of batch) {
+        const pending = pendingUpToRank !== null && finding.severityRank <= pendingUpToRank;
+        chunk += `${prefix}${copyRow(finding)}\t${pending ? "pending" : "\\N"}\n`;
+      }
       if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), finished]);
       // Let the socket flush while the next batch is built, so PostgreSQL works in parallel.
       else await new Promise((resolve) => setImmediate(resolve));
@@ -274,7 +281,7 @@ function copyRow(f: NewFinding): string {
     f.severityRank
   }\t${copyText(f.target)}\t${copyText(f.class)}\t${copyText(f.type)}\t${copyText(f.pkgPath)}\t${copyText(
     f.title,
-  )}\t${copyText(f.primaryUrl)}\t${copyJson(f.cvssJson)}\t${copyTextArray(f.cweIds)}\t${copyJson(f.cveDataJson)}\n`;
+  )}\t${copyText(f.primaryUrl)}\t${copyJson(f.cvssJson)}\t${copyTextArray(f.cweIds)}\t${copyJson(f.cveDataJson)}`;
 }
 
 /** drizzle wraps driver errors; the SQLSTATE sits on the error or on its cause. */

@@ -50,10 +50,19 @@ export const containerFindings = pgTable(
     llmAnalysisPromptHash: text("llm_analysis_prompt_hash"),
     llmAnalysisStatus: text("llm_analysis_status"),
     llmAnalysisError: text("llm_analysis_error"),
+    // The hash of the prompt this finding gets under the settings in llm_prompt_config (set when
+    // its analysis is prepared): the analyze endpoint compares hashes without rebuilding prompts.
+    llmPromptHash: text("llm_prompt_hash"),
+    llmPromptConfig: text("llm_prompt_config"),
+    llmAnalysisStartedAt: timestamp("llm_analysis_started_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     unique("container_findings_identity_key").on(t.scanId, t.identityHash),
     index("container_findings_scan_severity_idx").on(t.scanId, t.severityRank, t.id),
+    index("container_findings_prompt_hash_idx").on(t.llmPromptHash).where(sql`${t.llmPromptHash} is not null`),
+    index("container_findings_analysis_open_idx")
+      .on(t.scanId)
+      .where(sql`${t.llmAnalysisStatus} in ('pending', 'processing')`),
     check(
       "container_findings_severity_check",
       sql`${t.severity} in ('CRITICAL','HIGH','MEDIUM','LOW','UNKNOWN')`,

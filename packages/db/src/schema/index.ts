@@ -1,2 +1,3 @@
 export * from "./container-findings";
 export * from "./container-scans";
+export * from "./llm-analyses";

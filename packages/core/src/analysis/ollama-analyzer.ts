@@ -1,0 +1,112 @@
+import { Ollama } from "ollama";
+import { Agent, fetch as undiciFetch } from "undici";
+import type { ChatMessage, PromptSettings } from "./prompt";
+
+export type LlmAnswer = {
+  content: string;
+  doneReason: string | null;
+  promptTokens: number | null;
+  outputTokens: number | null;
+  durationMs: number | null;
+};
+
+/** `retry`: worth asking again later (network, 5xx, timeouts); `final`: asking again cannot help. */
+export class LlmError extends Error {
+  constructor(
+    readonly kind: "retry" | "final",
+    message: string,
+  ) {
+    super(message);
+    this.name = "LlmError";
+  }
+}
+
+export type Analyzer = {
+  chat: (messages: ChatMessage[], settings: PromptSettings, signal?: AbortSignal) => Promise<LlmAnswer>;
+};
+
+// Ollama sends response headers only once it starts answering, and a long generation can outlast
+// undici's fixed 300 s header and body timeouts: switch those off and apply our own deadline.
+const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 });
+
+// A model stuck repeating itself is cut off well before it fills memory.
+const MAX_ANSWER_CHARS = 64_000;
+
+export function createOllamaAnalyzer(options: { host: string; timeoutMs: number }): Analyzer {
+  return {
+    chat: async (messages, settings, signal) => {
+      const deadline = AbortSignal.timeout(options.timeoutMs);
+      const fetchWithDeadline = ((input: Parameters<typeof undiciFetch>[0], init: RequestInit = {}) => {
+        const signals = [deadline, signal, init.signal].filter((s): s is AbortSignal => Boolean(s));
+        return undiciFetch(input, {
+          ...(init as Parameters<typeof undiciFetch>[1]),
+          dispatcher,
+          signal: AbortSignal.any(signals),
+        });
+      }) as unknown as typeof fetch;
+      const client = new Ollama({ host: options.host, fetch: fetchWithDeadline });
+      const started = performance.now();
+      try {
+        const stream = await client.chat({
+          model: settings.model,
+          messages,
+          stream: true,
+          think: settings.think,
+          options: settings.options,
+        });
+        let content = "";
+        let last: { done_reason?: string; prompt_eval_count?: number; eval_count?: number } | undefined;
+        for await (const part of stream) {
+          content += part.message?.content ?? "";
+          if (content.length > MAX_ANSWER_CHARS) {
+            stream.abort();
+            throw new LlmError("final", `the model's answer exceeded ${MAX_ANSWER_CHARS} characters`);
+          }
+          if (part.done) last = part;
+        }
+        if (last?.done_reason === "length") {
+          throw new LlmError(
+            "final",
+            `the model's answer was cut off at ${settings.options.num_predict} tokens (done_reason "length")`,
+          );
+        }
+        return {
+          content,
+          doneReason: last?.done_reason ?? null,
+          promptTokens: last?.prompt_eval_count ?? null,
+          outputTokens: last?.eval_count ?? null,
+          durationMs: Math.round(performance.now() - started),
+        };
+      } catch (error) {
+        throw classify(error, { host: options.host, model: settings.model, timeoutMs: options.timeoutMs, deadline });
+      }
+    },
+  };
+}
+
+function classify(
+  error: unknown,
+  context: { host: string; model: string; timeoutMs: number; deadline: AbortSignal },
+): LlmError {
+  if (error instanceof LlmError) return error;
+  const e = error as { name?: string; message?: string; status_code?: number; cause?: { code?: string } };
+  // ollama's ResponseError is not exported: recognise it by shape.
+  if (e?.name === "ResponseError" && typeof e.status_code === "number") {
+    const status = e.status_code;
+    if (status === 404) {
+      return new LlmError(
+        "final",
+        `model "${context.model}" is not available on ${context.host}: run \`ollama pull ${context.model}\` (Ollama said: ${e.message})`,
+      );
+    }
+    if (status === 400) return new LlmError("final", `Ollama refused the request (400): ${e.message}`);
+    return new LlmError("retry", `Ollama answered ${status}: ${e.message}`);
+  }
+  if (context.deadline.aborted || e?.name === "TimeoutError") {
+    return new LlmError("retry", `no complete answer within LLM_TIMEOUT_MS (${context.timeoutMs} ms)`);
+  }
+  if (e?.name === "AbortError") return new LlmError("retry", "the request to Ollama was aborted (worker shutting down)");
+  const code = e?.cause?.code;
+  if (code) return new LlmError("retry", `cannot reach Ollama at ${context.host}: ${code}`);
+  return new LlmError("retry", `Ollama request failed: ${e?.message ?? String(error)}`);
+}

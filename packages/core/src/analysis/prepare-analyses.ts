@@ -1,0 +1,80 @@
+import {
+  completeFromCache,
+  findOpenPrompts,
+  findScansToPrepare,
+  listUnpreparedFindings,
+  type PromptSourceRow,
+  setPromptHashes,
+} from "@vulntriage/db";
+import type { ServiceContext } from "../context";
+import { buildPrompt, type PromptInput } from "./prompt";
+
+export function promptInputFrom(row: PromptSourceRow): PromptInput {
+  return {
+    vulnerabilityId: row.vulnerabilityId,
+    title: row.title,
+    description: row.description,
+    severity: row.severity,
+    cvss: row.cvss,
+    cweIds: row.cweIds,
+    pkgName: row.pkgName,
+    installedVersion: row.installedVersion,
+    fixedVersion: row.fixedVersion,
+    status: row.status,
+    packageType: row.packageType,
+    osFamily: row.osFamily,
+    osName: row.osName,
+  };
+}
+
+export type PreparedScan = { findings: number; prompts: number; answeredFromCache: number; enqueued: number };
+
+/**
+ * For a freshly ingested scan: computes each pending finding's prompt hash, completes at once the
+ * findings whose prompt the cache already answered, and enqueues one job per remaining distinct
+ * prompt, most severe first.
+ */
+export async function prepareScanAnalyses(args: { ctx: ServiceContext; input: { scanId: number } }): Promise<PreparedScan> {
+  const { ctx } = args;
+  const { db } = ctx.database;
+  const rows = await listUnpreparedFindings(db, args.input.scanId, ctx.analysis.configKey);
+  if (rows.length === 0) return { findings: 0, prompts: 0, answeredFromCache: 0, enqueued: 0 };
+
+  const mostSevere = new Map<string, number>();
+  const hashes = rows.map((row) => {
+    const { promptHash } = buildPrompt(promptInputFrom(row), ctx.analysis.prompt);
+    const rank = mostSevere.get(promptHash);
+    if (rank === undefined || row.severityRank < rank) mostSevere.set(promptHash, row.severityRank);
+    return promptHash;
+  });
+  await setPromptHashes(db, rows.map((r) => r.id), hashes, ctx.analysis.configKey);
+  const answered = await completeFromCache(db, [...mostSevere.keys()]);
+  const toAsk = [...mostSevere]
+    .filter(([hash]) => !answered.has(hash))
+    .map(([promptHash, severityRank]) => ({ promptHash, severityRank }));
+  if (toAsk.length > 0) {
+    if (!ctx.queue) throw new Error("prepareScanAnalyses needs a queue to enqueue analyses");
+    await ctx.queue.analyzePrompts(toAsk);
+  }
+  return { findings: rows.length, prompts: mostSevere.size, answeredFromCache: answered.size, enqueued: toAsk.length };
+}
+
+/**
+ * PostgreSQL is the truth and Redis only carries work: re-enqueues whatever findings wait for,
+ * whether its job was lost (Redis flushed or down at ingest) or its worker died mid-job.
+ * Enqueueing is idempotent, so running this while jobs are healthy changes nothing.
+ */
+export async function reconcileAnalyses(args: {
+  ctx: ServiceContext;
+  input: { processingStaleMs: number };
+}): Promise<{ scans: number; prompts: number }> {
+  const { ctx } = args;
+  if (!ctx.queue) throw new Error("reconcileAnalyses needs a queue");
+  const { db } = ctx.database;
+  const scans = await findScansToPrepare(db, ctx.analysis.configKey);
+  for (const scanId of scans) await ctx.queue.preparedScan(scanId);
+  const staleBefore = new Date(Date.now() - args.input.processingStaleMs);
+  const prompts = await findOpenPrompts(db, ctx.analysis.configKey, staleBefore);
+  await ctx.queue.analyzePrompts(prompts);
+  return { scans: scans.length, prompts: prompts.length };
+}

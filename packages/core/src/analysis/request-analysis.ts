@@ -1,0 +1,92 @@
+import {
+  type AnalysisState,
+  completeFromCache,
+  getAnalysisState,
+  loadPromptSource,
+  markFindingPending,
+} from "@vulntriage/db";
+import type { ServiceContext } from "../context";
+import { NotFoundError } from "../errors";
+import { promptInputFrom } from "./prepare-analyses";
+import { buildPrompt } from "./prompt";
+
+export type AnalysisAnswer =
+  | {
+      finding_id: number;
+      status: "completed";
+      cached: boolean;
+      summary: string;
+      recommendations: string[];
+      risk_score: number;
+      analyzed_at: string;
+      model: string | null;
+      prompt_hash: string;
+    }
+  | { finding_id: number; status: "failed"; error: string; prompt_hash: string | null }
+  | { finding_id: number; status: "pending" | "processing" };
+
+/**
+ * The analyze endpoint: answers a fresh stored analysis from one primary-key read; otherwise makes
+ * sure the finding's prompt is queued and says it is pending. A failed analysis stays failed until
+ * `refresh` asks again.
+ */
+export async function requestAnalysis(args: {
+  ctx: ServiceContext;
+  input: { findingId: number; refresh: boolean };
+}): Promise<AnalysisAnswer> {
+  const { ctx, input } = args;
+  const { db } = ctx.database;
+  const state = await getAnalysisState(db, input.findingId);
+  if (!state) throw new NotFoundError(`no finding with id ${input.findingId}`);
+  const current = state.promptHash !== null && state.promptConfig === ctx.analysis.configKey;
+
+  if (!input.refresh && current) {
+    if (state.status === "completed" && state.analysisPromptHash === state.promptHash) return completed(state, true);
+    if (state.status === "failed") {
+      return { finding_id: state.id, status: "failed", error: state.error ?? "unknown error", prompt_hash: state.promptHash };
+    }
+    if (state.status === "pending" || state.status === "processing") {
+      await enqueue(ctx, state.promptHash as string, false);
+      return { finding_id: state.id, status: state.status };
+    }
+  }
+  if (input.refresh && state.status === "processing" && current) {
+    return { finding_id: state.id, status: "processing" };
+  }
+
+  // Never asked, asked under other settings, or asked again on purpose: build the prompt now.
+  const source = await loadPromptSource(db, input.findingId);
+  if (!source) throw new NotFoundError(`no finding with id ${input.findingId}`);
+  const { promptHash } = buildPrompt(promptInputFrom(source), ctx.analysis.prompt);
+  await markFindingPending(db, input.findingId, promptHash, ctx.analysis.configKey);
+  if (!input.refresh && (await completeFromCache(db, [promptHash])).size > 0) {
+    const answered = await getAnalysisState(db, input.findingId);
+    if (answered?.status === "completed") return completed(answered, true);
+  }
+  await enqueue(ctx, promptHash, input.refresh);
+  return { finding_id: state.id, status: "pending" };
+}
+
+function completed(state: AnalysisState, cached: boolean): AnalysisAnswer {
+  return {
+    finding_id: state.id,
+    status: "completed",
+    cached,
+    summary: state.summary as string,
+    recommendations: state.recommendations ?? [],
+    risk_score: state.riskScore as number,
+    analyzed_at: (state.analyzedAt as Date).toISOString(),
+    model: state.model,
+    prompt_hash: state.analysisPromptHash as string,
+  };
+}
+
+async function enqueue(ctx: ServiceContext, promptHash: string, refresh: boolean): Promise<void> {
+  if (!ctx.queue) return;
+  try {
+    await ctx.queue.analyzePrompts([{ promptHash, severityRank: 0 }], refresh);
+  } catch (error) {
+    // The finding is pending in PostgreSQL; the worker's reconciler enqueues it once Redis is back.
+    ctx.log.warn({ promptHash, err: (error as Error).message }, "could not enqueue analysis; left pending");
+  }
+}

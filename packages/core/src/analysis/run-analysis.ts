@@ -1,0 +1,96 @@
+import {
+  claimPrompt,
+  completeFromCache,
+  loadPromptSource,
+  movePromptHash,
+  storeCompletedAnalysis,
+  storeFailedAnalysis,
+} from "@vulntriage/db";
+import type { ServiceContext } from "../context";
+import type { Analyzer } from "./ollama-analyzer";
+import { LlmError } from "./ollama-analyzer";
+import { AnalysisParseError, parseAnalysis } from "./parse-analysis";
+import { promptInputFrom } from "./prepare-analyses";
+import { buildPrompt, PROMPT_TEMPLATE_VERSION } from "./prompt";
+
+export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "failed";
+
+/** Thrown when the attempt failed but a later one may succeed; the queue retries it. */
+export class RetryLaterError extends Error {
+  override name = "RetryLaterError";
+}
+
+/** Thrown when retrying cannot help; the findings are already marked failed. */
+export class PermanentAnalysisError extends Error {
+  override name = "PermanentAnalysisError";
+}
+
+/**
+ * One distinct prompt: asks the LLM once and copies the parsed answer to every finding waiting
+ * for it. A parse failure or a permanent LLM error fails those findings with the reason (the raw
+ * answer is kept); a passing error is retried, and fails them only on the last attempt.
+ */
+export async function analyzePrompt(args: {
+  ctx: ServiceContext;
+  analyzer: Analyzer;
+  input: { promptHash: string; refresh?: boolean | undefined; lastAttempt: boolean; signal?: AbortSignal };
+}): Promise<AnalyzePromptOutcome> {
+  const { ctx, analyzer, input } = args;
+  const { db } = ctx.database;
+  const settings = ctx.analysis.prompt;
+  if (!input.refresh && (await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
+
+  const findingId = await claimPrompt(db, input.promptHash);
+  if (findingId === undefined) return "nothing-waiting";
+  const source = await loadPromptSource(db, findingId);
+  if (!source) return "nothing-waiting";
+  const { messages, promptHash: rebuilt } = buildPrompt(promptInputFrom(source), settings);
+  // Settings or the template changed since the hash was stored: answer the prompt as it is now.
+  let promptHash = input.promptHash;
+  if (rebuilt !== promptHash) {
+    await movePromptHash(db, promptHash, rebuilt, ctx.analysis.configKey);
+    promptHash = rebuilt;
+  }
+  const meta = { promptHash, templateVersion: PROMPT_TEMPLATE_VERSION, model: settings.model };
+
+  let answer: Awaited<ReturnType<Analyzer["chat"]>>;
+  try {
+    answer = await analyzer.chat(messages, settings, input.signal);
+  } catch (error) {
+    const llmError =
+      error instanceof LlmError ? error : new LlmError("retry", (error as Error).message ?? String(error));
+    if (llmError.kind === "retry" && !input.lastAttempt) throw new RetryLaterError(llmError.message);
+    await storeFailedAnalysis(db, { ...meta, error: llmError.message });
+    ctx.log.warn({ promptHash, error: llmError.message }, "analysis failed");
+    throw new PermanentAnalysisError(llmError.message);
+  }
+
+  try {
+    const parsed = parseAnalysis(answer.content);
+    await storeCompletedAnalysis(
+      db,
+      {
+        ...meta,
+        summary: parsed.summary,
+        recommendations: parsed.recommendations,
+        riskScore: parsed.riskScore,
+        rawOutput: answer.content,
+        doneReason: answer.doneReason,
+        promptTokens: answer.promptTokens,
+        outputTokens: answer.outputTokens,
+        durationMs: answer.durationMs,
+      },
+      { refreshAll: input.refresh === true },
+    );
+    return "completed";
+  } catch (error) {
+    if (!(error instanceof AnalysisParseError)) throw error;
+    await storeFailedAnalysis(db, {
+      ...meta,
+      error: `the model's answer could not be used: ${error.message}`,
+      rawOutput: answer.content,
+      doneReason: answer.doneReason,
+    });
+    return "failed";
+  }
+}

@@ -1,0 +1,91 @@
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+
+export const ANALYSIS_QUEUE = "analysis";
+
+/** Every job the worker runs, and its payload: ids and hashes only, never finding content. */
+export type JobCatalog = {
+  /** Compute the prompt of every pending finding of a scan, answer from the cache, enqueue the rest. */
+  "prepare-scan": { scanId: number };
+  /** Ask the LLM one distinct prompt and copy the answer to every finding that has it. */
+  "analyze-prompt": { promptHash: string; refresh?: boolean };
+};
+
+export type JobName = keyof JobCatalog;
+
+export type QueueSettings = {
+  redisUrl: string;
+  prefix: string;
+  maxAttempts: number;
+  retryDelayMs: number;
+};
+
+// Lower runs first in BullMQ: the most severe findings are analysed first.
+export function priorityForSeverityRank(rank: number): number {
+  return rank + 1;
+}
+
+export type AnalysisQueue = {
+  preparedScan: (scanId: number) => Promise<void>;
+  analyzePrompts: (prompts: { promptHash: string; severityRank: number }[], refresh?: boolean) => Promise<void>;
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
+  queue: Queue;
+};
+
+const ADD_BULK_CHUNK = 500;
+
+/**
+ * The producer side, for the API and the worker. Without Redis a call fails at once rather than
+ * waiting in an offline buffer: PostgreSQL already says what is pending, and the reconciler
+ * enqueues it when Redis is back.
+ */
+export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
+  const connection = new Redis(settings.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  });
+  // Reconnection is automatic; without a listener ioredis would print every failed attempt.
+  connection.on("error", () => {});
+  const queue = new Queue(ANALYSIS_QUEUE, {
+    connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      attempts: settings.maxAttempts,
+      backoff: { type: "exponential", delay: settings.retryDelayMs },
+      removeOnComplete: { count: 1_000 },
+      removeOnFail: { count: 5_000 },
+    },
+  });
+  queue.on("error", () => {});
+
+  return {
+    queue,
+    preparedScan: async (scanId) => {
+      await queue.add("prepare-scan", { scanId } satisfies JobCatalog["prepare-scan"], {
+        deduplication: { id: `scan-${scanId}` },
+        priority: 1,
+      });
+    },
+    analyzePrompts: async (prompts, refresh = false) => {
+      for (let start = 0; start < prompts.length; start += ADD_BULK_CHUNK) {
+        await queue.addBulk(
+          prompts.slice(start, start + ADD_BULK_CHUNK).map((p) => ({
+            name: "analyze-prompt",
+            data: { promptHash: p.promptHash, ...(refresh ? { refresh } : {}) } satisfies JobCatalog["analyze-prompt"],
+            // One job per distinct prompt while it is waiting or running, however many findings ask it.
+            opts: { deduplication: { id: p.promptHash }, priority: priorityForSeverityRank(p.severityRank) },
+          })),
+        );
+      }
+    },
+    ping: async () => {
+      await connection.ping();
+    },
+    close: async () => {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
