@@ -40,7 +40,11 @@ describe("the API process", () => {
 
   it("should create a missing database, migrate it, serve /health and stop on SIGTERM", async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = runServer({ PORT: String(port), DATABASE_URL: databaseUrl(name), QUEUE_PREFIX: `test-${name}` });
+    const server = runServer({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(name),
+      QUEUE_PREFIX: `test-${name}`,
+    });
     let health: Response | undefined;
     for (let attempt = 0; attempt < 100 && !health; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -27,7 +27,10 @@ export function priorityForSeverityRank(rank: number): number {
 
 export type AnalysisQueue = {
   preparedScan: (scanId: number) => Promise<void>;
-  analyzePrompts: (prompts: { promptHash: string; severityRank: number }[], refresh?: boolean) => Promise<void>;
+  analyzePrompts: (
+    prompts: { promptHash: string; severityRank: number }[],
+    refresh?: boolean,
+  ) => Promise<void>;
   ping: () => Promise<void>;
   close: () => Promise<void>;
   queue: Queue;
@@ -73,7 +76,10 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
         await queue.addBulk(
           prompts.slice(start, start + ADD_BULK_CHUNK).map((p) => ({
             name: "analyze-prompt",
-            data: { promptHash: p.promptHash, ...(refresh ? { refresh } : {}) } satisfies JobCatalog["analyze-prompt"],
+            data: {
+              promptHash: p.promptHash,
+              ...(refresh ? { refresh } : {}),
+            } satisfies JobCatalog["analyze-prompt"],
             // One job per distinct prompt while it is waiting or running, however many findings ask it.
             opts: { deduplication: { id: p.promptHash }, priority: priorityForSeverityRank(p.severityRank) },
           })),

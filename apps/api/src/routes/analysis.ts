@@ -56,9 +56,14 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
     async (request, reply) => {
       const answer = await requestAnalysis({
         ctx,
-        input: { findingId: parseId(request.params.finding_id, "finding_id"), refresh: request.query.refresh },
+        input: {
+          findingId: parseId(request.params.finding_id, "finding_id"),
+          refresh: request.query.refresh,
+        },
       });
-      return reply.status(answer.status === "completed" || answer.status === "failed" ? 200 : 202).send(answer);
+      return reply
+        .status(answer.status === "completed" || answer.status === "failed" ? 200 : 202)
+        .send(answer);
     },
   );
 };

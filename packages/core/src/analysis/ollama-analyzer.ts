@@ -78,7 +78,12 @@ export function createOllamaAnalyzer(options: { host: string; timeoutMs: number 
           durationMs: Math.round(performance.now() - started),
         };
       } catch (error) {
-        throw classify(error, { host: options.host, model: settings.model, timeoutMs: options.timeoutMs, deadline });
+        throw classify(error, {
+          host: options.host,
+          model: settings.model,
+          timeoutMs: options.timeoutMs,
+          deadline,
+        });
       }
     },
   };
@@ -105,7 +110,8 @@ function classify(
   if (context.deadline.aborted || e?.name === "TimeoutError") {
     return new LlmError("retry", `no complete answer within LLM_TIMEOUT_MS (${context.timeoutMs} ms)`);
   }
-  if (e?.name === "AbortError") return new LlmError("retry", "the request to Ollama was aborted (worker shutting down)");
+  if (e?.name === "AbortError")
+    return new LlmError("retry", "the request to Ollama was aborted (worker shutting down)");
   const code = e?.cause?.code;
   if (code) return new LlmError("retry", `cannot reach Ollama at ${context.host}: ${code}`);
   return new LlmError("retry", `Ollama request failed: ${e?.message ?? String(error)}`);

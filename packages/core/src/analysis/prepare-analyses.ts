@@ -34,7 +34,10 @@ export type PreparedScan = { findings: number; prompts: number; answeredFromCach
  * findings whose prompt the cache already answered, and enqueues one job per remaining distinct
  * prompt, most severe first.
  */
-export async function prepareScanAnalyses(args: { ctx: ServiceContext; input: { scanId: number } }): Promise<PreparedScan> {
+export async function prepareScanAnalyses(args: {
+  ctx: ServiceContext;
+  input: { scanId: number };
+}): Promise<PreparedScan> {
   const { ctx } = args;
   const { db } = ctx.database;
   const rows = await listUnpreparedFindings(db, args.input.scanId, ctx.analysis.configKey);
@@ -47,7 +50,12 @@ export async function prepareScanAnalyses(args: { ctx: ServiceContext; input: { 
     if (rank === undefined || row.severityRank < rank) mostSevere.set(promptHash, row.severityRank);
     return promptHash;
   });
-  await setPromptHashes(db, rows.map((r) => r.id), hashes, ctx.analysis.configKey);
+  await setPromptHashes(
+    db,
+    rows.map((r) => r.id),
+    hashes,
+    ctx.analysis.configKey,
+  );
   const answered = await completeFromCache(db, [...mostSevere.keys()]);
   const toAsk = [...mostSevere]
     .filter(([hash]) => !answered.has(hash))
@@ -56,7 +64,12 @@ export async function prepareScanAnalyses(args: { ctx: ServiceContext; input: { 
     if (!ctx.queue) throw new Error("prepareScanAnalyses needs a queue to enqueue analyses");
     await ctx.queue.analyzePrompts(toAsk);
   }
-  return { findings: rows.length, prompts: mostSevere.size, answeredFromCache: answered.size, enqueued: toAsk.length };
+  return {
+    findings: rows.length,
+    prompts: mostSevere.size,
+    answeredFromCache: answered.size,
+    enqueued: toAsk.length,
+  };
 }
 
 /**

@@ -12,7 +12,12 @@ export type GenerationOptions = {
   num_ctx: number;
 };
 
-export const GENERATION_OPTIONS: GenerationOptions = { temperature: 0, seed: 42, num_predict: 768, num_ctx: 4096 };
+export const GENERATION_OPTIONS: GenerationOptions = {
+  temperature: 0,
+  seed: 42,
+  num_predict: 768,
+  num_ctx: 4096,
+};
 
 /** Everything besides the finding that shapes the answer. */
 export type PromptSettings = {
@@ -69,7 +74,10 @@ const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\
 
 function clean(value: string | null, max: number): string | null {
   if (value === null) return null;
-  const text = value.replace(INVISIBLE, "").replace(/<\/?finding\b/gi, "").trim();
+  const text = value
+    .replace(INVISIBLE, "")
+    .replace(/<\/?finding\b/gi, "")
+    .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
@@ -125,7 +133,13 @@ export function buildPrompt(input: PromptInput, settings: PromptSettings): Built
 export function hashPrompt(messages: ChatMessage[], settings: PromptSettings): string {
   return hash(
     "sha256",
-    canonicalJson({ v: PROMPT_TEMPLATE_VERSION, model: settings.model, think: settings.think, options: settings.options, messages }),
+    canonicalJson({
+      v: PROMPT_TEMPLATE_VERSION,
+      model: settings.model,
+      think: settings.think,
+      options: settings.options,
+      messages,
+    }),
     "hex",
   );
 }
@@ -134,7 +148,12 @@ export function hashPrompt(messages: ChatMessage[], settings: PromptSettings): s
 export function promptConfigKey(settings: PromptSettings): string {
   return hash(
     "sha256",
-    canonicalJson({ v: PROMPT_TEMPLATE_VERSION, model: settings.model, think: settings.think, options: settings.options }),
+    canonicalJson({
+      v: PROMPT_TEMPLATE_VERSION,
+      model: settings.model,
+      think: settings.think,
+      options: settings.options,
+    }),
     "hex",
   ).slice(0, 32);
 }

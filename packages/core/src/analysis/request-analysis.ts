@@ -41,9 +41,15 @@ export async function requestAnalysis(args: {
   const current = state.promptHash !== null && state.promptConfig === ctx.analysis.configKey;
 
   if (!input.refresh && current) {
-    if (state.status === "completed" && state.analysisPromptHash === state.promptHash) return completed(state, true);
+    if (state.status === "completed" && state.analysisPromptHash === state.promptHash)
+      return completed(state, true);
     if (state.status === "failed") {
-      return { finding_id: state.id, status: "failed", error: state.error ?? "unknown error", prompt_hash: state.promptHash };
+      return {
+        finding_id: state.id,
+        status: "failed",
+        error: state.error ?? "unknown error",
+        prompt_hash: state.promptHash,
+      };
     }
     if (state.status === "pending" || state.status === "processing") {
       await enqueue(ctx, state.promptHash as string, false);

@@ -1,5 +1,5 @@
-import type { Database } from "../client";
 import { sql } from "drizzle-orm";
+import type { Database } from "../client";
 
 // Analysis state lives on the findings (status, prompt hash) and in llm_analyses (one row per
 // distinct prompt). These statements move it along set-wise: one statement per step, never a
@@ -42,7 +42,10 @@ export async function listUnpreparedFindings(
   return result.rows;
 }
 
-export async function loadPromptSource(db: Database, findingId: number): Promise<PromptSourceRow | undefined> {
+export async function loadPromptSource(
+  db: Database,
+  findingId: number,
+): Promise<PromptSourceRow | undefined> {
   const result = await db.execute<PromptSourceRow>(sql`
     select ${PROMPT_SOURCE_COLUMNS}
     from container_findings f join container_scans s on s.id = f.scan_id
@@ -101,7 +104,12 @@ export async function claimPrompt(db: Database, promptHash: string): Promise<num
 }
 
 /** Re-labels findings whose stored hash no longer matches the prompt their data builds now. */
-export async function movePromptHash(db: Database, from: string, to: string, promptConfig: string): Promise<void> {
+export async function movePromptHash(
+  db: Database,
+  from: string,
+  to: string,
+  promptConfig: string,
+): Promise<void> {
   await db.execute(sql`
     update container_findings set llm_prompt_hash = ${to}, llm_prompt_config = ${promptConfig}
     where llm_prompt_hash = ${from} and llm_analysis_status in ('pending', 'processing')`);

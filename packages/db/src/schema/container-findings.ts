@@ -59,7 +59,9 @@ export const containerFindings = pgTable(
   (t) => [
     unique("container_findings_identity_key").on(t.scanId, t.identityHash),
     index("container_findings_scan_severity_idx").on(t.scanId, t.severityRank, t.id),
-    index("container_findings_prompt_hash_idx").on(t.llmPromptHash).where(sql`${t.llmPromptHash} is not null`),
+    index("container_findings_prompt_hash_idx")
+      .on(t.llmPromptHash)
+      .where(sql`${t.llmPromptHash} is not null`),
     index("container_findings_analysis_open_idx")
       .on(t.scanId)
       .where(sql`${t.llmAnalysisStatus} in ('pending', 'processing')`),

@@ -1,0 +1,117 @@
+import {
+  ANALYSIS_QUEUE,
+  type Analyzer,
+  analyzePrompt,
+  type JobCatalog,
+  type JobName,
+  PermanentAnalysisError,
+  prepareScanAnalyses,
+  reconcileAnalyses,
+  type ServiceContext,
+} from "@vulntriage/core";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+
+export type AnalysisWorkerOptions = {
+  ctx: ServiceContext;
+  analyzer: Analyzer;
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  lockMs: number;
+  reconcileIntervalMs: number;
+  /** A finding `processing` for longer than this is taken to have lost its worker. */
+  processingStaleMs: number;
+  shutdownTimeoutMs: number;
+};
+
+export type AnalysisWorker = {
+  worker: Worker;
+  reconcile: () => Promise<{ scans: number; prompts: number }>;
+  close: () => Promise<void>;
+};
+
+type Handlers = { [K in JobName]: (job: Job<JobCatalog[K]>, signal: AbortSignal) => Promise<unknown> };
+
+export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWorker {
+  const { ctx, analyzer } = options;
+  const shutdown = new AbortController();
+
+  // A missing handler is a compile error: the catalog and the worker cannot drift apart.
+  const handlers: Handlers = {
+    "prepare-scan": (job) => prepareScanAnalyses({ ctx, input: { scanId: job.data.scanId } }),
+    "analyze-prompt": async (job, signal) => {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      try {
+        return await analyzePrompt({
+          ctx,
+          analyzer,
+          input: { promptHash: job.data.promptHash, refresh: job.data.refresh, lastAttempt, signal },
+        });
+      } catch (error) {
+        // The findings are already marked failed with the reason; BullMQ must not retry.
+        if (error instanceof PermanentAnalysisError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+  };
+
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  connection.on("error", () => {});
+  const worker = new Worker(
+    ANALYSIS_QUEUE,
+    async (job: Job) => {
+      const handler = handlers[job.name as JobName] as (job: Job, signal: AbortSignal) => Promise<unknown>;
+      if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
+      return handler(job, shutdown.signal);
+    },
+    {
+      connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
+      maxStalledCount: 3,
+    },
+  );
+  worker.on("error", (error) => ctx.log.error({ err: error.message }, "worker error"));
+  worker.on("failed", (job, error) =>
+    ctx.log.warn(
+      { job: job?.name, id: job?.id, attempts: job?.attemptsMade, err: error.message },
+      "job failed",
+    ),
+  );
+
+  const reconcile = () => reconcileAnalyses({ ctx, input: { processingStaleMs: options.processingStaleMs } });
+  const runReconcile = () =>
+    reconcile().then(
+      (result) => {
+        if (result.scans || result.prompts) ctx.log.info(result, "reconciled pending analyses");
+      },
+      (error) => ctx.log.warn({ err: (error as Error).message }, "reconcile failed; will try again"),
+    );
+  void runReconcile();
+  const timer = setInterval(runReconcile, options.reconcileIntervalMs);
+  timer.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(timer);
+      // Stop taking jobs and let the running ones finish; past the deadline, abort their LLM calls
+      // so they end (and are retried later) instead of holding the shutdown.
+      const deadline = new Promise<"late">((resolve) =>
+        setTimeout(() => resolve("late"), options.shutdownTimeoutMs).unref(),
+      );
+      const graceful = worker.close();
+      if ((await Promise.race([graceful.then(() => "done" as const), deadline])) === "late") {
+        shutdown.abort();
+        await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      }
+      connection.disconnect();
+    })();
+    return closing;
+  };
+
+  return { worker, reconcile, close };
+}
