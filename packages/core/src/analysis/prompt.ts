@@ -70,6 +70,7 @@ const SYSTEM_PROMPT = [
 ].join("\n");
 
 // Control and zero-width characters can hide instructions or break the data block.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/g;
 
 function clean(value: string | null, max: number): string | null {
