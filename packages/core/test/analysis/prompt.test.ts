@@ -67,7 +67,7 @@ describe(buildPrompt.name, () => {
     const user = hostile.messages[1]?.content ?? "";
     expect(user.match(/<\/finding>/g)).toHaveLength(1);
     expect(user.match(/<finding>/g)).toHaveLength(1);
-    expect(user).not.toMatch(/[\u0000\u200b]/);
+    expect(user.includes("\u0000") || user.includes("\u200b")).toBe(false);
     const data = JSON.parse(user.slice(user.indexOf("<finding>") + 9, user.indexOf("</finding>")));
     expect(data.description.length).toBeLessThanOrEqual(3_001);
     expect(data.package).not.toContain("</finding");
@@ -75,7 +75,7 @@ describe(buildPrompt.name, () => {
 
   it("should not depend on anything but the vulnerability in its package and OS context", () => {
     const { messages } = buildPrompt(input, settings);
-    const text = messages.map((m) => m.content).join("\n");
+    const text = messages[1]?.content ?? "";
     expect(
       Object.keys(JSON.parse(text.slice(text.indexOf("<finding>") + 9, text.indexOf("</finding>")))).sort(),
     ).toEqual([
