@@ -1,6 +1,7 @@
 import {
   completeFromCache,
   findOpenPrompts,
+  findPendingPromptsOfScan,
   findScansToPrepare,
   listUnpreparedFindings,
   type PromptSourceRow,
@@ -40,34 +41,35 @@ export async function prepareScanAnalyses(args: {
 }): Promise<PreparedScan> {
   const { ctx } = args;
   const { db } = ctx.database;
-  const rows = await listUnpreparedFindings(db, args.input.scanId, ctx.analysis.configKey);
-  if (rows.length === 0) return { findings: 0, prompts: 0, answeredFromCache: 0, enqueued: 0 };
-
-  const mostSevere = new Map<string, number>();
-  const hashes = rows.map((row) => {
-    const { promptHash } = buildPrompt(promptInputFrom(row), ctx.analysis.prompt);
-    const rank = mostSevere.get(promptHash);
-    if (rank === undefined || row.severityRank < rank) mostSevere.set(promptHash, row.severityRank);
-    return promptHash;
-  });
-  await setPromptHashes(
-    db,
-    rows.map((r) => r.id),
-    hashes,
-    ctx.analysis.configKey,
-  );
-  const answered = await completeFromCache(db, [...mostSevere.keys()]);
-  const toAsk = [...mostSevere]
-    .filter(([hash]) => !answered.has(hash))
-    .map(([promptHash, severityRank]) => ({ promptHash, severityRank }));
+  const { scanId } = args.input;
+  const rows = await listUnpreparedFindings(db, scanId, ctx.analysis.configKey);
+  let answeredFromCache = 0;
+  if (rows.length > 0) {
+    const distinct = new Set<string>();
+    const hashes = rows.map((row) => {
+      const { promptHash } = buildPrompt(promptInputFrom(row), ctx.analysis.prompt);
+      distinct.add(promptHash);
+      return promptHash;
+    });
+    await setPromptHashes(
+      db,
+      rows.map((r) => r.id),
+      hashes,
+      ctx.analysis.configKey,
+    );
+    answeredFromCache = (await completeFromCache(db, [...distinct])).size;
+  }
+  // Everything of this scan still pending, including prompts an earlier, interrupted run of this
+  // job prepared but could not enqueue: enqueueing is idempotent per prompt.
+  const toAsk = await findPendingPromptsOfScan(db, scanId, ctx.analysis.configKey);
   if (toAsk.length > 0) {
     if (!ctx.queue) throw new Error("prepareScanAnalyses needs a queue to enqueue analyses");
     await ctx.queue.analyzePrompts(toAsk);
   }
   return {
     findings: rows.length,
-    prompts: mostSevere.size,
-    answeredFromCache: answered.size,
+    prompts: toAsk.length + answeredFromCache,
+    answeredFromCache,
     enqueued: toAsk.length,
   };
 }

@@ -232,6 +232,20 @@ export async function findScansToPrepare(db: Database, promptConfig: string): Pr
   return result.rows.map((r) => Number(r.scanId));
 }
 
+/** The distinct pending prompts of one scan, with the most severe finding's rank for each. */
+export async function findPendingPromptsOfScan(
+  db: Database,
+  scanId: number,
+  promptConfig: string,
+): Promise<{ promptHash: string; severityRank: number }[]> {
+  const result = await db.execute<{ promptHash: string; severityRank: number }>(sql`
+    select llm_prompt_hash as "promptHash", min(severity_rank)::int as "severityRank" from container_findings
+    where scan_id = ${scanId} and llm_analysis_status = 'pending' and llm_prompt_hash is not null
+      and llm_prompt_config = ${promptConfig}
+    group by llm_prompt_hash`);
+  return result.rows;
+}
+
 /** Prompts someone waits for: pending ones, and processing ones whose worker went silent. */
 export async function findOpenPrompts(
   db: Database,
