@@ -37,6 +37,19 @@ export type AnalysisQueue = {
 };
 
 const ADD_BULK_CHUNK = 500;
+// Producers never wait long for Redis: the caller (often an HTTP request) carries on without it.
+const PRODUCER_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${PRODUCER_TIMEOUT_MS} ms (${what})`)),
+      PRODUCER_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The producer side, for the API and the worker. Without Redis a call fails at once rather than
@@ -62,32 +75,53 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
     },
   });
   queue.on("error", () => {});
+  // While Redis is known to be away, fail at once instead of making an upload wait for the timeout.
+  const available = (what: string) => {
+    if (
+      connection.status === "reconnecting" ||
+      connection.status === "end" ||
+      connection.status === "close"
+    ) {
+      throw new Error(`Redis is not connected (${what})`);
+    }
+  };
 
   return {
     queue,
     preparedScan: async (scanId) => {
-      await queue.add("prepare-scan", { scanId } satisfies JobCatalog["prepare-scan"], {
-        deduplication: { id: `scan-${scanId}` },
-        priority: 1,
-      });
+      available("enqueue prepare-scan");
+      await withTimeout(
+        queue.add("prepare-scan", { scanId } satisfies JobCatalog["prepare-scan"], {
+          deduplication: { id: `scan-${scanId}` },
+          priority: 1,
+        }),
+        "enqueue prepare-scan",
+      );
     },
     analyzePrompts: async (prompts, refresh = false) => {
+      if (prompts.length > 0) available("enqueue analyze-prompt");
       for (let start = 0; start < prompts.length; start += ADD_BULK_CHUNK) {
-        await queue.addBulk(
-          prompts.slice(start, start + ADD_BULK_CHUNK).map((p) => ({
-            name: "analyze-prompt",
-            data: {
-              promptHash: p.promptHash,
-              ...(refresh ? { refresh } : {}),
-            } satisfies JobCatalog["analyze-prompt"],
-            // One job per distinct prompt while it is waiting or running, however many findings ask it.
-            opts: { deduplication: { id: p.promptHash }, priority: priorityForSeverityRank(p.severityRank) },
-          })),
+        await withTimeout(
+          queue.addBulk(
+            prompts.slice(start, start + ADD_BULK_CHUNK).map((p) => ({
+              name: "analyze-prompt",
+              data: {
+                promptHash: p.promptHash,
+                ...(refresh ? { refresh } : {}),
+              } satisfies JobCatalog["analyze-prompt"],
+              // One job per distinct prompt while it is waiting or running, however many findings ask it.
+              opts: {
+                deduplication: { id: p.promptHash },
+                priority: priorityForSeverityRank(p.severityRank),
+              },
+            })),
+          ),
+          "enqueue analyze-prompt",
         );
       }
     },
     ping: async () => {
-      await connection.ping();
+      await withTimeout(connection.ping(), "ping");
     },
     close: async () => {
       await queue.close();
