@@ -1,6 +1,7 @@
 import {
   analysisSettings,
   ConfigError,
+  checkOllamaModel,
   createAnalysisQueue,
   createOllamaAnalyzer,
   loadConfig,

@@ -116,3 +116,18 @@ function classify(
   if (code) return new LlmError("retry", `cannot reach Ollama at ${context.host}: ${code}`);
   return new LlmError("retry", `Ollama request failed: ${e?.message ?? String(error)}`);
 }
+
+/** At worker start: says plainly when Ollama is unreachable or the model is not pulled. */
+export async function checkOllamaModel(options: {
+  host: string;
+  model: string;
+}): Promise<string | undefined> {
+  try {
+    const { models } = await new Ollama({ host: options.host }).list();
+    const names = new Set(models.map((m) => m.name));
+    if (names.has(options.model) || names.has(`${options.model}:latest`)) return undefined;
+    return `model "${options.model}" is not pulled on ${options.host}: run \`ollama pull ${options.model}\`; analyses fail until it is`;
+  } catch (error) {
+    return `Ollama is not reachable at ${options.host} (${(error as Error).message}); analyses wait and retry`;
+  }
+}
