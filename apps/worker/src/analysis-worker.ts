@@ -9,7 +9,7 @@ import {
   reconcileAnalyses,
   type ServiceContext,
 } from "@vulntriage/core";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 
 export type AnalysisWorkerOptions = {
@@ -60,10 +60,20 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
   connection.on("error", () => {});
   const worker = new Worker(
     ANALYSIS_QUEUE,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const handler = handlers[job.name as JobName] as (job: Job, signal: AbortSignal) => Promise<unknown>;
       if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
-      return handler(job, shutdown.signal);
+      try {
+        return await handler(job, shutdown.signal);
+      } catch (error) {
+        // Cut short by the shutdown deadline: back to the queue as it was, without spending an attempt
+        // (on the last one, failing here would mark the findings failed for a deploy).
+        if (shutdown.signal.aborted && !(error instanceof UnrecoverableError)) {
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        throw error;
+      }
     },
     {
       connection,

@@ -1,18 +1,27 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { buildApp } from "@vulntriage/api/app";
 import {
   type AnalysisQueue,
   type Analyzer,
   analysisSettings,
+  buildPrompt,
   createAnalysisQueue,
   createOllamaAnalyzer,
+  promptInputFrom,
   type ServiceContext,
   type Severity,
   silentLogger,
 } from "@vulntriage/core";
+import { loadPromptSource } from "@vulntriage/db";
 import {
+  corpusEntryFor,
   createTestDatabase,
   type FakeOllama,
+  type FakeOllamaRequest,
+  type LlmAnswerExpected,
   listen,
   redisUrl,
   startFakeOllama,
@@ -29,28 +38,44 @@ export type Stack = {
   prefix: string;
   ctx: ServiceContext;
   worker?: AnalysisWorker;
-  startWorker: (overrides?: Partial<{ analyzer: Analyzer; lockMs: number }>) => AnalysisWorker;
+  startWorker: (overrides?: WorkerOverrides) => AnalysisWorker;
   close: () => Promise<void>;
 };
+
+export type WorkerOverrides = Partial<{
+  analyzer: Analyzer;
+  lockMs: number;
+  concurrency: number;
+  reconcileIntervalMs: number;
+  processingStaleMs: number;
+  shutdownTimeoutMs: number;
+}>;
 
 export type StackOptions = {
   model?: string;
   maxAttempts?: number;
+  retryDelayMs?: number;
   analyzeMinSeverity?: Severity;
   startWorker?: boolean;
   llmTimeoutMs?: number;
+  /** Worker concurrency; default 2. */
+  concurrency?: number;
+  /** Share another stack's database: it is not dropped when this stack closes. */
+  database?: TestDatabase;
+  /** Share another stack's fake Ollama: it is not closed when this stack closes. */
+  fake?: FakeOllama;
 };
 
 /** API, worker, real PostgreSQL and Redis (own database, own queue prefix) and a fake Ollama. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const database = await createTestDatabase();
-  const fake = await startFakeOllama();
+  const database = options.database ?? (await createTestDatabase());
+  const fake = options.fake ?? (await startFakeOllama());
   const prefix = `test-${randomBytes(6).toString("hex")}`;
   const queue = createAnalysisQueue({
     redisUrl: redisUrl(),
     prefix,
     maxAttempts: options.maxAttempts ?? 3,
-    retryDelayMs: 50,
+    retryDelayMs: options.retryDelayMs ?? 50,
   });
   const ctx: ServiceContext = {
     database,
@@ -80,11 +105,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           createOllamaAnalyzer({ host: fake.url, timeoutMs: options.llmTimeoutMs ?? 10_000 }),
         redisUrl: redisUrl(),
         prefix,
-        concurrency: 2,
+        concurrency: overrides.concurrency ?? options.concurrency ?? 2,
         lockMs: overrides.lockMs ?? 5_000,
-        reconcileIntervalMs: 60_000,
-        processingStaleMs: 60_000,
-        shutdownTimeoutMs: 2_000,
+        reconcileIntervalMs: overrides.reconcileIntervalMs ?? 60_000,
+        processingStaleMs: overrides.processingStaleMs ?? 60_000,
+        shutdownTimeoutMs: overrides.shutdownTimeoutMs ?? 2_000,
       });
       workers.push(worker);
       stack.worker = worker;
@@ -95,8 +120,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await app.close();
       await queue.queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
-      await fake.close();
-      await database.drop();
+      if (!options.fake) await fake.close();
+      if (!options.database) await database.drop();
       await deleteKeys(prefix);
     },
   };
@@ -140,4 +165,214 @@ export async function statusCounts(database: TestDatabase, scanId?: number): Pro
     scanId === undefined ? [] : [scanId],
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export type ReportVuln = {
+  id: string;
+  pkg: string;
+  version?: string;
+  fixed?: string;
+  severity?: Severity;
+  title?: string;
+};
+
+/** A small Trivy `image -f json` report (SchemaVersion 2, Debian) with these vulnerabilities. */
+export function trivyReport(artifactName: string, vulns: ReportVuln[]): string {
+  return JSON.stringify({
+    SchemaVersion: 2,
+    CreatedAt: "2025-03-01T10:00:00Z",
+    ArtifactName: artifactName,
+    ArtifactType: "container_image",
+    Metadata: { OS: { Family: "debian", Name: "12.5" } },
+    Results: [
+      {
+        Target: `${artifactName} (debian 12.5)`,
+        Class: "os-pkgs",
+        Type: "debian",
+        Vulnerabilities: vulns.map((v) => ({
+          VulnerabilityID: v.id,
+          PkgName: v.pkg,
+          InstalledVersion: v.version ?? "1.0.0-1",
+          FixedVersion: v.fixed ?? "1.0.0-2",
+          Status: "fixed",
+          Severity: v.severity ?? "HIGH",
+          Title: v.title ?? `${v.pkg}: flaw in ${v.pkg}`,
+          Description: `A flaw was found in ${v.pkg} that lets a remote attacker cause a denial of service.`,
+        })),
+      },
+    ],
+  });
+}
+
+// API answers are untyped JSON here: the assertions are what check their shape.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Json = any;
+
+export type Uploaded = { status: number; body: Json };
+
+export async function uploadReport(
+  url: string,
+  body: string | Buffer,
+  imageName?: string,
+): Promise<Uploaded> {
+  const query = imageName ? `?image_name=${encodeURIComponent(imageName)}` : "";
+  const response = await fetch(`${url}/api/container/scans${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Json };
+}
+
+export type FindingRow = {
+  id: number;
+  pkg: string;
+  status: string | null;
+  error: string | null;
+  summary: string | null;
+  recommendations: string[] | null;
+  score: number | null;
+  analysisHash: string | null;
+  promptHash: string | null;
+  analyzedAt: Date | null;
+};
+
+/** The analysis fields of every finding of a scan (or of all scans), by id. */
+export async function findingRows(database: TestDatabase, scanId?: number): Promise<FindingRow[]> {
+  const { rows } = await database.pool.query<FindingRow>(
+    `select id::int, pkg_name as pkg, llm_analysis_status as status, llm_analysis_error as error,
+       llm_analysis_summary as summary, llm_analysis_recommendations as recommendations,
+       llm_analysis_risk_score as score, llm_analysis_prompt_hash as "analysisHash",
+       llm_prompt_hash as "promptHash", llm_analysis_timestamp as "analyzedAt"
+     from container_findings ${scanId === undefined ? "" : "where scan_id = $1"} order by id`,
+    scanId === undefined ? [] : [scanId],
+  );
+  return rows;
+}
+
+/** The prompt a finding gets under the stack's settings, and the answer the fake gives it by default. */
+export async function expectedFor(
+  database: TestDatabase,
+  ctx: ServiceContext,
+  findingId: number,
+): Promise<{ promptHash: string; user: string; expected: LlmAnswerExpected; answer: string }> {
+  const source = await loadPromptSource(database.db, findingId);
+  if (!source) throw new Error(`no finding ${findingId}`);
+  const { messages, promptHash } = buildPrompt(promptInputFrom(source), ctx.analysis.prompt);
+  const user = messages[1]?.content as string;
+  const entry = corpusEntryFor(user);
+  return { promptHash, user, expected: entry.expected, answer: entry.answer };
+}
+
+/** The user message of a chat request the fake received. */
+export function userMessageOf(request: FakeOllamaRequest): string | undefined {
+  const messages = (request.body as { messages?: { role: string; content: string }[] } | undefined)?.messages;
+  return messages?.findLast((m) => m.role === "user")?.content;
+}
+
+/** The chat requests the fake received for this user message. */
+export function chatRequestsFor(fake: FakeOllama, user: string): FakeOllamaRequest[] {
+  return fake.requests.filter((r) => r.path === "/api/chat" && userMessageOf(r) === user);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export type WorkerProcess = {
+  child: ChildProcess;
+  /** What the process wrote to stdout and stderr so far. */
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM (SIGKILL if it has not exited after `graceMs`), then waits for the exit. */
+  stop: (graceMs?: number) => Promise<void>;
+};
+
+/** The real worker (`apps/worker/src/main.ts`) as its own process, on the stack's database and queue. */
+export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: stack.database.url,
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: stack.prefix,
+      OLLAMA_HOST: stack.fake.url,
+      OLLAMA_MODEL: stack.ctx.analysis.prompt.model,
+      WORKER_LOCK_MS: "2000",
+      LLM_RETRY_DELAY_MS: "100",
+      LOG_LEVEL: "warn",
+      RECONCILE_INTERVAL_MS: "1000",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, "exit").then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, output: () => output, exited, stop };
+}
+
+export type FakeOllamaProcess = {
+  url: string;
+  stats: () => Promise<{ chatCalls: number; inFlight: number; outcomes: Record<string, number> }>;
+  close: () => Promise<void>;
+};
+
+/** The fake Ollama (default corpus answers, no faults) in a child process of its own. */
+export async function startFakeOllamaProcess(): Promise<FakeOllamaProcess> {
+  const child = fork(fileURLToPath(new URL("./fake-ollama-process.ts", import.meta.url)), [], {
+    cwd: ROOT,
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = once(child, "exit");
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: { type?: string }) => {
+        if (message?.type !== type) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(message as T);
+      };
+      const onExit = () => reject(new Error("the fake Ollama process exited"));
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  const { url } = await next<{ url: string }>("ready");
+  return {
+    url,
+    stats: () => {
+      const answer = next<{ chatCalls: number; inFlight: number; outcomes: Record<string, number> }>("stats");
+      child.send("stats");
+      return answer;
+    },
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.disconnect();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

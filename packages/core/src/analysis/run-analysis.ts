@@ -59,6 +59,8 @@ export async function analyzePrompt(args: {
   } catch (error) {
     const llmError =
       error instanceof LlmError ? error : new LlmError("retry", (error as Error).message ?? String(error));
+    // Cut by a worker shutdown, not by the model: never a failure, whatever attempt this was.
+    if (input.signal?.aborted) throw new RetryLaterError(llmError.message);
     if (llmError.kind === "retry" && !input.lastAttempt) throw new RetryLaterError(llmError.message);
     await storeFailedAnalysis(db, { ...meta, error: llmError.message });
     ctx.log.warn({ promptHash, error: llmError.message }, "analysis failed");

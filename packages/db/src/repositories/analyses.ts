@@ -153,7 +153,8 @@ export async function storeCompletedAnalysis(
     update container_findings f set ${COPY_ANALYSIS}
     from stored a
     where f.llm_prompt_hash = a.prompt_hash
-      and (f.llm_analysis_status in ('pending', 'processing') or ${options.refreshAll})`);
+      -- Findings that failed on this very prompt earlier get the answer too: one prompt, one result.
+      and (f.llm_analysis_status in ('pending', 'processing', 'failed') or ${options.refreshAll})`);
   return result.rowCount ?? 0;
 }
 
@@ -208,7 +209,14 @@ export async function getAnalysisState(db: Database, findingId: number): Promise
       f.llm_analysis_error as error, a.model
     from container_findings f left join llm_analyses a on a.prompt_hash = f.llm_analysis_prompt_hash
     where f.id = ${findingId}`);
-  return result.rows[0];
+  const row = result.rows[0];
+  if (!row) return undefined;
+  // drizzle's node-postgres session parses raw results itself: bigint ids and timestamps come as text.
+  return {
+    ...row,
+    id: Number(row.id),
+    analyzedAt: row.analyzedAt === null ? null : new Date(row.analyzedAt),
+  };
 }
 
 export async function markFindingPending(
