@@ -1,4 +1,5 @@
 import { cpus } from "node:os";
+import { benchAnalysis } from "./analysis";
 import { benchIngest } from "./ingest";
 
 // Benchmarks compare against a baseline measured in the same run on the same machine: read ratios.
@@ -7,3 +8,4 @@ console.log(
 );
 const only = process.argv[2];
 if (!only || only === "ingest") await benchIngest();
+if (!only || only === "analysis") await benchAnalysis();

@@ -8,13 +8,17 @@ describe(checkOllamaModel.name, () => {
     try {
       expect(await checkOllamaModel({ host: fake.url, model: "llama3.2:3b" })).toBeUndefined();
       expect(await checkOllamaModel({ host: fake.url, model: "qwen2.5" })).toBeUndefined();
-      expect(await checkOllamaModel({ host: fake.url, model: "mistral:7b" })).toMatch(/ollama pull mistral:7b/);
+      expect(await checkOllamaModel({ host: fake.url, model: "mistral:7b" })).toMatch(
+        /ollama pull mistral:7b/,
+      );
     } finally {
       await fake.close();
     }
   });
 
   it("should say when Ollama cannot be reached", async () => {
-    expect(await checkOllamaModel({ host: "http://127.0.0.1:1", model: "llama3.2:3b" })).toMatch(/not reachable/);
+    expect(await checkOllamaModel({ host: "http://127.0.0.1:1", model: "llama3.2:3b" })).toMatch(
+      /not reachable/,
+    );
   });
 });
