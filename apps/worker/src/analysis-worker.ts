@@ -46,7 +46,7 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
         return await analyzePrompt({
           ctx,
           analyzer,
-          input: { promptHash: job.data.promptHash, refresh: job.data.refresh, lastAttempt, signal },
+          input: { promptHash: job.data.promptHash, lastAttempt, signal },
         });
       } catch (error) {
         // The findings are already marked failed with the reason; BullMQ must not retry.

@@ -206,6 +206,34 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     expect(stack.fake.chatCalls).toBe(totalBefore + 1);
   });
 
+  it("should not let a waiting ordinary job swallow a refresh of the same prompt", async () => {
+    const before = await until200(critical.id);
+    const callsBefore = await callsFor(critical.id);
+    await stack.worker?.close();
+    const refreshed = await analyze(critical.id, "?refresh=true");
+    expect(refreshed.status).toBe(202);
+    // An ordinary enqueue of the same prompt (as a reconciler pass makes) collapses into the one
+    // waiting job, which must still ask the model rather than serve the old answer.
+    await stack.queue.analyzePrompts([{ promptHash: before.body.prompt_hash, severityRank: 0 }]);
+    const queued = await stack.queue.queue.getJobCounts("waiting", "prioritized");
+    expect(queued.waiting + queued.prioritized).toBe(1);
+    stack.startWorker();
+    await waitFor("the refresh answered", async () => {
+      const answer = await analyze(critical.id);
+      return (
+        answer.status === 200 &&
+        Date.parse(answer.body.analyzed_at) > Date.parse(before.body.analyzed_at) &&
+        answer
+      );
+    });
+    await waitFor("the queue drained", async () => {
+      const left = await stack.queue.queue.getJobCounts("waiting", "prioritized", "active");
+      return left.waiting + left.prioritized + left.active === 0;
+    });
+    await sleep(300);
+    expect(await callsFor(critical.id)).toBe(callsBefore + 1);
+  });
+
   it("should show a failed finding the answer once its identical prompt was answered for another image", async () => {
     const bad = badLlmAnswers.find((b) => b.id === "score-out-of-range")?.answer as string;
     const vuln = { id: "CVE-2024-1500", pkg: "libshared-fail", severity: "CRITICAL" as const };

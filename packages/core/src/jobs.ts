@@ -8,7 +8,7 @@ export type JobCatalog = {
   /** Compute the prompt of every pending finding of a scan, answer from the cache, enqueue the rest. */
   "prepare-scan": { scanId: number };
   /** Ask the LLM one distinct prompt and copy the answer to every finding that has it. */
-  "analyze-prompt": { promptHash: string; refresh?: boolean };
+  "analyze-prompt": { promptHash: string };
 };
 
 export type JobName = keyof JobCatalog;
@@ -27,10 +27,7 @@ export function priorityForSeverityRank(rank: number): number {
 
 export type AnalysisQueue = {
   preparedScan: (scanId: number) => Promise<void>;
-  analyzePrompts: (
-    prompts: { promptHash: string; severityRank: number }[],
-    refresh?: boolean,
-  ) => Promise<void>;
+  analyzePrompts: (prompts: { promptHash: string; severityRank: number }[]) => Promise<void>;
   ping: () => Promise<void>;
   close: () => Promise<void>;
   queue: Queue;
@@ -98,7 +95,7 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
         "enqueue prepare-scan",
       );
     },
-    analyzePrompts: async (prompts, refresh = false) => {
+    analyzePrompts: async (prompts) => {
       if (prompts.length > 0) available("enqueue analyze-prompt");
       for (let start = 0; start < prompts.length; start += ADD_BULK_CHUNK) {
         await withTimeout(
@@ -107,7 +104,6 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
               name: "analyze-prompt",
               data: {
                 promptHash: p.promptHash,
-                ...(refresh ? { refresh } : {}),
               } satisfies JobCatalog["analyze-prompt"],
               // One job per distinct prompt while it is waiting or running, however many findings ask it.
               opts: {

@@ -1,6 +1,7 @@
 import {
   type AnalysisState,
   completeFromCache,
+  forgetAnalysis,
   getAnalysisState,
   loadPromptSource,
   markFindingPending,
@@ -52,7 +53,7 @@ export async function requestAnalysis(args: {
       };
     }
     if (state.status === "pending" || state.status === "processing") {
-      await enqueue(ctx, state.promptHash as string, false);
+      await enqueue(ctx, state.promptHash as string);
       return { finding_id: state.id, status: state.status };
     }
   }
@@ -64,12 +65,13 @@ export async function requestAnalysis(args: {
   const source = await loadPromptSource(db, input.findingId);
   if (!source) throw new NotFoundError(`no finding with id ${input.findingId}`);
   const { promptHash } = buildPrompt(promptInputFrom(source), ctx.analysis.prompt);
+  if (input.refresh) await forgetAnalysis(db, promptHash);
   await markFindingPending(db, input.findingId, promptHash, ctx.analysis.configKey);
   if (!input.refresh && (await completeFromCache(db, [promptHash])).size > 0) {
     const answered = await getAnalysisState(db, input.findingId);
     if (answered?.status === "completed") return completed(answered, true);
   }
-  await enqueue(ctx, promptHash, input.refresh);
+  await enqueue(ctx, promptHash);
   return { finding_id: state.id, status: "pending" };
 }
 
@@ -87,10 +89,10 @@ function completed(state: AnalysisState, cached: boolean): AnalysisAnswer {
   };
 }
 
-async function enqueue(ctx: ServiceContext, promptHash: string, refresh: boolean): Promise<void> {
+async function enqueue(ctx: ServiceContext, promptHash: string): Promise<void> {
   if (!ctx.queue) return;
   try {
-    await ctx.queue.analyzePrompts([{ promptHash, severityRank: 0 }], refresh);
+    await ctx.queue.analyzePrompts([{ promptHash, severityRank: 0 }]);
   } catch (error) {
     // The finding is pending in PostgreSQL; the worker's reconciler enqueues it once Redis is back.
     ctx.log.warn({ promptHash, err: (error as Error).message }, "could not enqueue analysis; left pending");

@@ -33,12 +33,12 @@ export class PermanentAnalysisError extends Error {
 export async function analyzePrompt(args: {
   ctx: ServiceContext;
   analyzer: Analyzer;
-  input: { promptHash: string; refresh?: boolean | undefined; lastAttempt: boolean; signal?: AbortSignal };
+  input: { promptHash: string; lastAttempt: boolean; signal?: AbortSignal };
 }): Promise<AnalyzePromptOutcome> {
   const { ctx, analyzer, input } = args;
   const { db } = ctx.database;
   const settings = ctx.analysis.prompt;
-  if (!input.refresh && (await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
+  if ((await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
 
   const findingId = await claimPrompt(db, input.promptHash);
   if (findingId === undefined) return "nothing-waiting";
@@ -69,21 +69,17 @@ export async function analyzePrompt(args: {
 
   try {
     const parsed = parseAnalysis(answer.content);
-    await storeCompletedAnalysis(
-      db,
-      {
-        ...meta,
-        summary: parsed.summary,
-        recommendations: parsed.recommendations,
-        riskScore: parsed.riskScore,
-        rawOutput: answer.content,
-        doneReason: answer.doneReason,
-        promptTokens: answer.promptTokens,
-        outputTokens: answer.outputTokens,
-        durationMs: answer.durationMs,
-      },
-      { refreshAll: input.refresh === true },
-    );
+    await storeCompletedAnalysis(db, {
+      ...meta,
+      summary: parsed.summary,
+      recommendations: parsed.recommendations,
+      riskScore: parsed.riskScore,
+      rawOutput: answer.content,
+      doneReason: answer.doneReason,
+      promptTokens: answer.promptTokens,
+      outputTokens: answer.outputTokens,
+      durationMs: answer.durationMs,
+    });
     return "completed";
   } catch (error) {
     if (!(error instanceof AnalysisParseError)) throw error;

@@ -103,6 +103,11 @@ export async function claimPrompt(db: Database, promptHash: string): Promise<num
   return result.rows[0]?.id;
 }
 
+/** A refresh: the stored answer to this prompt is no longer to be served, so whichever job runs next asks again. */
+export async function forgetAnalysis(db: Database, promptHash: string): Promise<void> {
+  await db.execute(sql`delete from llm_analyses where prompt_hash = ${promptHash}`);
+}
+
 /** Re-labels findings whose stored hash no longer matches the prompt their data builds now. */
 export async function movePromptHash(
   db: Database,
@@ -129,12 +134,8 @@ export type CompletedAnalysis = {
   durationMs: number | null;
 };
 
-/** Stores the answer once and copies it to every finding waiting for that prompt, in one statement. */
-export async function storeCompletedAnalysis(
-  db: Database,
-  analysis: CompletedAnalysis,
-  options: { refreshAll: boolean },
-): Promise<number> {
+/** Stores the answer once and copies it to every finding with that prompt, in one statement. */
+export async function storeCompletedAnalysis(db: Database, analysis: CompletedAnalysis): Promise<number> {
   const result = await db.execute(sql`
     with stored as (
       insert into llm_analyses (prompt_hash, status, template_version, model, summary, recommendations,
@@ -152,9 +153,8 @@ export async function storeCompletedAnalysis(
     )
     update container_findings f set ${COPY_ANALYSIS}
     from stored a
-    where f.llm_prompt_hash = a.prompt_hash
-      -- Findings that failed on this very prompt earlier get the answer too: one prompt, one result.
-      and (f.llm_analysis_status in ('pending', 'processing', 'failed') or ${options.refreshAll})`);
+    -- One prompt, one result: every finding that asked it shows the latest answer.
+    where f.llm_prompt_hash = a.prompt_hash`);
   return result.rowCount ?? 0;
 }
 
