@@ -216,7 +216,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     // waiting job, which must still ask the model rather than serve the old answer.
     await stack.queue.analyzePrompts([{ promptHash: before.body.prompt_hash, severityRank: 0 }]);
     const queued = await stack.queue.queue.getJobCounts("waiting", "prioritized");
-    expect(queued.waiting + queued.prioritized).toBe(1);
+    expect((queued.waiting ?? 0) + (queued.prioritized ?? 0)).toBe(1);
     stack.startWorker();
     await waitFor("the refresh answered", async () => {
       const answer = await analyze(critical.id);
@@ -228,7 +228,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     });
     await waitFor("the queue drained", async () => {
       const left = await stack.queue.queue.getJobCounts("waiting", "prioritized", "active");
-      return left.waiting + left.prioritized + left.active === 0;
+      return (left.waiting ?? 0) + (left.prioritized ?? 0) + (left.active ?? 0) === 0;
     });
     await sleep(300);
     expect(await callsFor(critical.id)).toBe(callsBefore + 1);

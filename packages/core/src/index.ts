@@ -15,6 +15,7 @@ export * from "./scans/image-name";
 export * from "./scans/ingest-report";
 export * from "./scans/read-scans";
 export * from "./scans/scan-dto";
+export * from "./startup";
 export * from "./trivy/canonical-json";
 export * from "./trivy/parse-report";
 export * from "./trivy/severity";

@@ -11,21 +11,8 @@ import type { ServiceContext } from "../context";
 import { buildPrompt, type PromptInput } from "./prompt";
 
 export function promptInputFrom(row: PromptSourceRow): PromptInput {
-  return {
-    vulnerabilityId: row.vulnerabilityId,
-    title: row.title,
-    description: row.description,
-    severity: row.severity,
-    cvss: row.cvss,
-    cweIds: row.cweIds,
-    pkgName: row.pkgName,
-    installedVersion: row.installedVersion,
-    fixedVersion: row.fixedVersion,
-    status: row.status,
-    packageType: row.packageType,
-    osFamily: row.osFamily,
-    osName: row.osName,
-  };
+  const { id: _id, severityRank: _severityRank, ...input } = row;
+  return input;
 }
 
 export type PreparedScan = { findings: number; prompts: number; answeredFromCache: number; enqueued: number };

@@ -1,4 +1,5 @@
 import { hash } from "node:crypto";
+import type { PromptSourceRow } from "@vulntriage/db";
 import { canonicalJson } from "../trivy/canonical-json";
 
 // Bump whenever the system text, the user template, the output contract or the parser contract
@@ -31,21 +32,7 @@ export function promptSettings(model: string): PromptSettings {
 }
 
 /** What describes a vulnerability in its package and OS context: never image names, scan ids or dates. */
-export type PromptInput = {
-  vulnerabilityId: string | null;
-  title: string | null;
-  description: string | null;
-  severity: string;
-  cvss: unknown;
-  cweIds: string[] | null;
-  pkgName: string;
-  installedVersion: string | null;
-  fixedVersion: string | null;
-  status: string | null;
-  packageType: string | null;
-  osFamily: string | null;
-  osName: string | null;
-};
+export type PromptInput = Omit<PromptSourceRow, "id" | "severityRank">;
 
 export type ChatMessage = { role: "system" | "user"; content: string };
 

@@ -1,0 +1,47 @@
+import { createDatabase, ensureDatabase, migrateDatabase } from "@vulntriage/db";
+import { type Config, ConfigError, loadConfig } from "./config";
+import { analysisSettings, type Logger, type ServiceContext } from "./context";
+import { createAnalysisQueue } from "./jobs";
+
+/** Reads the environment once; a bad value ends the process with every problem named. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+}
+
+/**
+ * What the API and the worker both stand on: a migrated database (created if missing), the
+ * queue producer and the analysis settings. Exits with a clear message when PostgreSQL cannot be
+ * prepared; Redis may come later.
+ */
+export async function openServiceContext(
+  config: Config,
+  name: string,
+  log: Logger,
+): Promise<Required<ServiceContext>> {
+  const database = createDatabase(config.databaseUrl, { applicationName: `vulntriage-${name}` });
+  try {
+    await ensureDatabase(config.databaseUrl);
+    await migrateDatabase(database);
+  } catch (error) {
+    console.error(`cannot prepare the database at DATABASE_URL: ${(error as Error).message}`);
+    await database.close();
+    process.exit(1);
+  }
+  const queue = createAnalysisQueue({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    maxAttempts: config.llmMaxAttempts,
+    retryDelayMs: config.llmRetryDelayMs,
+  });
+  const analysis = analysisSettings({
+    model: config.ollamaModel,
+    analyzeOnIngest: config.analyzeOnIngest,
+    analyzeMinSeverity: config.analyzeMinSeverity,
+  });
+  return { database, queue, analysis, log };
+}
