@@ -18,6 +18,7 @@ CREATE TABLE "llm_analyses" (
 	CONSTRAINT "llm_analyses_completed_check" CHECK ("llm_analyses"."status" <> 'completed' or ("llm_analyses"."summary" is not null and "llm_analyses"."risk_score" is not null))
 );
 --> statement-breakpoint
+ALTER TABLE "container_findings" ADD COLUMN "llm_analysis_model" text;--> statement-breakpoint
 ALTER TABLE "container_findings" ADD COLUMN "llm_prompt_hash" text;--> statement-breakpoint
 ALTER TABLE "container_findings" ADD COLUMN "llm_prompt_config" text;--> statement-breakpoint
 ALTER TABLE "container_findings" ADD COLUMN "llm_analysis_started_at" timestamp with time zone;--> statement-breakpoint

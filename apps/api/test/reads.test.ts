@@ -394,6 +394,7 @@ describe("reading scans and findings", () => {
           llm_analysis_risk_score: null,
           llm_analysis_timestamp: null,
           llm_analysis_prompt_hash: null,
+          llm_analysis_model: null,
           llm_analysis_status: null,
           llm_analysis_error: null,
         });

@@ -32,6 +32,7 @@ const findingProperties = {
   llm_analysis_risk_score: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()]),
   llm_analysis_timestamp: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
   llm_analysis_prompt_hash: NullableString,
+  llm_analysis_model: NullableString,
   llm_analysis_status: Type.Union([
     Type.Literal("pending"),
     Type.Literal("processing"),

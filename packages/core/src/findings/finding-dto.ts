@@ -24,6 +24,7 @@ export type FindingDto = {
   llm_analysis_risk_score: number | null;
   llm_analysis_timestamp: string | null;
   llm_analysis_prompt_hash: string | null;
+  llm_analysis_model: string | null;
   llm_analysis_status: string | null;
   llm_analysis_error: string | null;
 };
@@ -55,6 +56,7 @@ export function toFindingDto(row: FindingListRow): FindingDto {
     llm_analysis_risk_score: row.llmAnalysisRiskScore,
     llm_analysis_timestamp: row.llmAnalysisTimestamp?.toISOString() ?? null,
     llm_analysis_prompt_hash: row.llmAnalysisPromptHash,
+    llm_analysis_model: row.llmAnalysisModel,
     llm_analysis_status: row.llmAnalysisStatus,
     llm_analysis_error: row.llmAnalysisError,
   };

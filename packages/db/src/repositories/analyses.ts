@@ -71,6 +71,7 @@ const COPY_ANALYSIS = sql`llm_analysis_summary = a.summary,
   llm_analysis_risk_score = a.risk_score,
   llm_analysis_timestamp = a.created_at,
   llm_analysis_prompt_hash = a.prompt_hash,
+  llm_analysis_model = a.model,
   llm_analysis_error = null,
   llm_analysis_status = 'completed'`;
 
@@ -180,7 +181,8 @@ export async function storeFailedAnalysis(db: Database, failure: FailedAnalysis)
   }
   const result = await db.execute(sql`
     update container_findings set llm_analysis_status = 'failed', llm_analysis_error = ${failure.error},
-      llm_analysis_prompt_hash = ${failure.promptHash}, llm_analysis_timestamp = now()
+      llm_analysis_prompt_hash = ${failure.promptHash}, llm_analysis_model = ${failure.model},
+      llm_analysis_timestamp = now()
     where llm_prompt_hash = ${failure.promptHash} and llm_analysis_status in ('pending', 'processing')`);
   return result.rowCount ?? 0;
 }
@@ -199,24 +201,22 @@ export type AnalysisState = {
   model: string | null;
 };
 
+// The analyze endpoint's hot path: a named (prepared once per connection) primary-key read of
+// the finding's own small columns, with no join and no rebuilt prompt.
+const ANALYSIS_STATE_QUERY = {
+  name: "vulntriage-analysis-state",
+  text: `select id, llm_analysis_status as status, llm_prompt_hash as "promptHash",
+      llm_prompt_config as "promptConfig", llm_analysis_prompt_hash as "analysisPromptHash",
+      llm_analysis_summary as summary, llm_analysis_recommendations as recommendations,
+      llm_analysis_risk_score as "riskScore", llm_analysis_timestamp as "analyzedAt",
+      llm_analysis_error as error, llm_analysis_model as model
+    from container_findings where id = $1`,
+};
+
 /** Everything the analyze endpoint answers with, by primary key, without the finding's bulky data. */
 export async function getAnalysisState(db: Database, findingId: number): Promise<AnalysisState | undefined> {
-  const result = await db.execute<AnalysisState>(sql`
-    select f.id, f.llm_analysis_status as status, f.llm_prompt_hash as "promptHash",
-      f.llm_prompt_config as "promptConfig", f.llm_analysis_prompt_hash as "analysisPromptHash",
-      f.llm_analysis_summary as summary, f.llm_analysis_recommendations as recommendations,
-      f.llm_analysis_risk_score as "riskScore", f.llm_analysis_timestamp as "analyzedAt",
-      f.llm_analysis_error as error, a.model
-    from container_findings f left join llm_analyses a on a.prompt_hash = f.llm_analysis_prompt_hash
-    where f.id = ${findingId}`);
-  const row = result.rows[0];
-  if (!row) return undefined;
-  // drizzle's node-postgres session parses raw results itself: bigint ids and timestamps come as text.
-  return {
-    ...row,
-    id: Number(row.id),
-    analyzedAt: row.analyzedAt === null ? null : new Date(row.analyzedAt),
-  };
+  const result = await db.$client.query<AnalysisState>({ ...ANALYSIS_STATE_QUERY, values: [findingId] });
+  return result.rows[0];
 }
 
 export async function markFindingPending(

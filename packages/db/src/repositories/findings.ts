@@ -29,6 +29,7 @@ const listColumns = {
   llmAnalysisRiskScore: containerFindings.llmAnalysisRiskScore,
   llmAnalysisTimestamp: containerFindings.llmAnalysisTimestamp,
   llmAnalysisPromptHash: containerFindings.llmAnalysisPromptHash,
+  llmAnalysisModel: containerFindings.llmAnalysisModel,
   llmAnalysisStatus: containerFindings.llmAnalysisStatus,
   llmAnalysisError: containerFindings.llmAnalysisError,
 };

@@ -48,6 +48,7 @@ export const containerFindings = pgTable(
     llmAnalysisRiskScore: integer("llm_analysis_risk_score"),
     llmAnalysisTimestamp: timestamp("llm_analysis_timestamp", { withTimezone: true, mode: "date" }),
     llmAnalysisPromptHash: text("llm_analysis_prompt_hash"),
+    llmAnalysisModel: text("llm_analysis_model"),
     llmAnalysisStatus: text("llm_analysis_status"),
     llmAnalysisError: text("llm_analysis_error"),
     // The hash of the prompt this finding gets under the settings in llm_prompt_config (set when
