@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import { createHash, type Hash, hash } from "node:crypto";
 import type { PromptSourceRow } from "@vulntriage/db";
 import { canonicalJson } from "../trivy/canonical-json";
 
@@ -111,25 +111,50 @@ export function buildUserMessage(input: PromptInput): string {
 }
 
 export function buildPrompt(input: PromptInput, settings: PromptSettings): BuiltPrompt {
+  const user = buildUserMessage(input);
   const messages: ChatMessage[] = [
     { role: "system", content: SYSTEM_PROMPT },
-    { role: "user", content: buildUserMessage(input) },
+    { role: "user", content: user },
   ];
-  return { messages, promptHash: hashPrompt(messages, settings) };
+  // Equal to hashPrompt(messages, settings): only the user text varies, so the canonical JSON
+  // around it is hashed once per settings and resumed from a copy.
+  const { prefix, suffix } = hashFrame(settings);
+  return { messages, promptHash: prefix.copy().update(JSON.stringify(user)).update(suffix).digest("hex") };
 }
 
+const USER_PLACEHOLDER = "\u0000user\u0000";
+const frames = new WeakMap<PromptSettings, { prefix: Hash; suffix: string }>();
+
+function hashFrame(settings: PromptSettings): { prefix: Hash; suffix: string } {
+  let frame = frames.get(settings);
+  if (!frame) {
+    const canonical = canonicalPrompt(
+      [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: USER_PLACEHOLDER },
+      ],
+      settings,
+    );
+    const [before, after] = canonical.split(JSON.stringify(USER_PLACEHOLDER));
+    frame = { prefix: createHash("sha256").update(before as string), suffix: after as string };
+    frames.set(settings, frame);
+  }
+  return frame;
+}
+
+function canonicalPrompt(messages: ChatMessage[], settings: PromptSettings): string {
+  return canonicalJson({
+    v: PROMPT_TEMPLATE_VERSION,
+    model: settings.model,
+    think: settings.think,
+    options: settings.options,
+    messages,
+  });
+}
+
+/** SHA-256 of the canonical JSON of template version, model, think, options and messages. */
 export function hashPrompt(messages: ChatMessage[], settings: PromptSettings): string {
-  return hash(
-    "sha256",
-    canonicalJson({
-      v: PROMPT_TEMPLATE_VERSION,
-      model: settings.model,
-      think: settings.think,
-      options: settings.options,
-      messages,
-    }),
-    "hex",
-  );
+  return hash("sha256", canonicalPrompt(messages, settings), "hex");
 }
 
 /** Identifies the settings a stored prompt hash was computed under. */

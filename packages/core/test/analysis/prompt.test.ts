@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   buildPrompt,
   GENERATION_OPTIONS,
+  hashPrompt,
   type PromptInput,
   promptConfigKey,
   promptSettings,
@@ -92,5 +93,17 @@ describe(buildPrompt.name, () => {
       "title",
       "vulnerability_id",
     ]);
+  });
+});
+
+describe("the prompt hash", () => {
+  it("should equal SHA-256 of the canonical JSON of template version, model, think, options and messages", () => {
+    for (const model of ["llama3.2:3b", "qwen2.5:1.5b"]) {
+      const settings = promptSettings(model);
+      for (const variant of [input, { ...input, description: "ünïcode — “quotes” \\ backslash\n" }]) {
+        const built = buildPrompt(variant, settings);
+        expect(built.promptHash).toBe(hashPrompt(built.messages, settings));
+      }
+    }
   });
 });
