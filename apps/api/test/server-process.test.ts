@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { quoteIdentifier } from "@vulntriage/db";
-import { adminUrl, databaseUrl } from "@vulntriage/test-utils";
+import { adminUrl, databaseUrl, deleteKeys } from "@vulntriage/test-utils";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -29,6 +29,7 @@ describe("the API process", () => {
     await admin.connect();
     await admin.query(`drop database if exists ${quoteIdentifier(name)} with (force)`);
     await admin.end();
+    await deleteKeys(`test-${name}`);
   });
 
   it("should refuse to start, naming every bad variable", async () => {

@@ -19,6 +19,7 @@ import { loadPromptSource } from "@vulntriage/db";
 import {
   corpusEntryFor,
   createTestDatabase,
+  deleteKeys,
   type FakeOllama,
   type FakeOllamaRequest,
   type LlmAnswerExpected,
@@ -129,20 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** Leaves nothing behind in the shared Redis. */
-export async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl());
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
-}
+export { deleteKeys };
 
 export async function waitFor<T>(
   what: string,
