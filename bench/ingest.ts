@@ -3,6 +3,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { startApiProcess } from "./lib/api-process";
 import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database";
 import { generateReport } from "./lib/generate-report";
+import { BENCH_REDIS_URL, deleteKeys, randomPrefix } from "./lib/redis-helper";
 import { median, ms } from "./lib/stats";
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
@@ -89,7 +90,16 @@ export async function benchIngest(): Promise<Record<string, number>> {
   await database.pool.query(
     "create table bench_floor (like container_findings including defaults including indexes)",
   );
-  const api = await startApiProcess({ DATABASE_URL: benchDatabaseUrl("vulntriage_bench_ingest") }, PORT);
+  // Analysis on ingest stays on, as users run it: findings are written pending and one job is queued.
+  const prefix = randomPrefix();
+  const api = await startApiProcess(
+    {
+      DATABASE_URL: benchDatabaseUrl("vulntriage_bench_ingest"),
+      REDIS_URL: BENCH_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+    },
+    PORT,
+  );
   try {
     // Warm both paths once so JIT compilation is not measured.
     await floor(database, bytes);
@@ -128,5 +138,6 @@ export async function benchIngest(): Promise<Record<string, number>> {
   } finally {
     await api.stop();
     await database.drop();
+    await deleteKeys(prefix);
   }
 }
