@@ -8,11 +8,14 @@ import { afterAll, describe, expect, it } from "vitest";
 
 const SERVER = fileURLToPath(new URL("../src/server.ts", import.meta.url));
 
+const children: ReturnType<typeof spawn>[] = [];
+
 function runServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.push(child);
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr += chunk;
@@ -25,6 +28,8 @@ describe("the API process", () => {
   const name = `vt_server_${randomBytes(5).toString("hex")}`;
 
   afterAll(async () => {
+    // A failed assertion must not leave a server running.
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     await admin.query(`drop database if exists ${quoteIdentifier(name)} with (force)`);
