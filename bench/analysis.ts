@@ -39,6 +39,7 @@ import { type LoadResult, runLoad } from "./lib/load-helper";
 import { machineLoad } from "./lib/machine-helper";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix, redisVersion } from "./lib/redis-helper";
 import { median, ms } from "./lib/stats";
+import { timedUpload } from "./lib/upload";
 
 // Every figure is a ratio against a baseline measured in this run, alternating baseline and system
 // under test, with an instantly answering fake Ollama in its own process.
@@ -506,19 +507,6 @@ async function benchEnqueue(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // 3. Ingest of the 10k report over HTTP with analysis on ingest enabled vs disabled.
 
-async function upload(url: string, bytes: Buffer, imageName: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${url}/api/container/scans?image_name=${encodeURIComponent(imageName)}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: bytes,
-  });
-  await response.arrayBuffer();
-  const elapsed = performance.now() - started;
-  if (response.status !== 201) throw new Error(`upload answered ${response.status}, expected 201`);
-  return elapsed;
-}
-
 async function benchIngestWithAnalysis(): Promise<void> {
   const prefix = randomPrefix();
   const bytes = generateReport(INGEST_FINDINGS);
@@ -556,12 +544,12 @@ async function benchIngestWithAnalysis(): Promise<void> {
     };
     const offRun = async (image: string) => {
       await reset();
-      return upload(off?.url as string, bytes, image);
+      return timedUpload(off?.url as string, bytes, image, 201);
     };
     const onRun = async (image: string) => {
       await reset();
       const jobsBefore = await jobs();
-      const elapsed = await upload(on?.url as string, bytes, image);
+      const elapsed = await timedUpload(on?.url as string, bytes, image, 201);
       // Meaningful only if analysis really was requested: findings pending, one prepare-scan job.
       if ((await pending()) !== INGEST_FINDINGS)
         throw new Error("ANALYZE_ON_INGEST=true left findings not pending");

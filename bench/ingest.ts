@@ -5,6 +5,7 @@ import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database";
 import { generateReport } from "./lib/generate-report";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix } from "./lib/redis-helper";
 import { median, ms } from "./lib/stats";
+import { timedUpload } from "./lib/upload";
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -62,20 +63,6 @@ async function floor(database: DatabaseHandle, bytes: Buffer): Promise<number> {
   return performance.now() - started;
 }
 
-async function upload(url: string, bytes: Buffer, imageName: string, expected: number): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${url}/api/container/scans?image_name=${encodeURIComponent(imageName)}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: bytes,
-  });
-  await response.arrayBuffer();
-  const elapsed = performance.now() - started;
-  if (response.status !== expected)
-    throw new Error(`upload answered ${response.status}, expected ${expected}`);
-  return elapsed;
-}
-
 async function reset(database: DatabaseHandle): Promise<void> {
   await database.pool.query("truncate container_scans, bench_floor cascade");
   await database.pool.query("checkpoint");
@@ -103,7 +90,7 @@ export async function benchIngest(): Promise<Record<string, number>> {
   try {
     // Warm both paths once so JIT compilation is not measured.
     await floor(database, bytes);
-    await upload(api.url, bytes, "warmup", 201);
+    await timedUpload(api.url, bytes, "warmup", 201);
     const a: number[] = [];
     const b: number[] = [];
     const c: number[] = [];
@@ -111,8 +98,8 @@ export async function benchIngest(): Promise<Record<string, number>> {
       await reset(database);
       a.push(await floor(database, bytes));
       await reset(database);
-      b.push(await upload(api.url, bytes, `bench-${round}`, 201));
-      c.push(await upload(api.url, bytes, `bench-${round}`, 200));
+      b.push(await timedUpload(api.url, bytes, `bench-${round}`, 201));
+      c.push(await timedUpload(api.url, bytes, `bench-${round}`, 200));
     }
     const result = {
       floorMs: median(a),
