@@ -1,7 +1,6 @@
 import {
   claimPrompt,
   completeFromCache,
-  loadPromptSource,
   movePromptHash,
   storeCompletedAnalysis,
   storeFailedAnalysis,
@@ -40,9 +39,7 @@ export async function analyzePrompt(args: {
   const settings = ctx.analysis.prompt;
   if ((await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
 
-  const findingId = await claimPrompt(db, input.promptHash);
-  if (findingId === undefined) return "nothing-waiting";
-  const source = await loadPromptSource(db, findingId);
+  const source = await claimPrompt(db, input.promptHash);
   if (!source) return "nothing-waiting";
   const { messages, promptHash: rebuilt } = buildPrompt(promptInputFrom(source), settings);
   // Settings or the template changed since the hash was stored: answer the prompt as it is now.

@@ -95,13 +95,22 @@ export async function completeFromCache(db: Database, hashes: string[]): Promise
   return new Set(result.rows.map((r) => r.hash));
 }
 
-/** Marks the waiting findings of one prompt as being processed; returns one of them to build it from. */
-export async function claimPrompt(db: Database, promptHash: string): Promise<number | undefined> {
-  const result = await db.execute<{ id: number }>(sql`
-    update container_findings set llm_analysis_status = 'processing', llm_analysis_started_at = now()
-    where llm_prompt_hash = ${promptHash} and llm_analysis_status in ('pending', 'processing')
-    returning id`);
-  return result.rows[0]?.id;
+/**
+ * Marks the waiting findings of one prompt as being processed and returns what the prompt is built
+ * from (any one of them: they share the prompt), in one statement.
+ */
+export async function claimPrompt(db: Database, promptHash: string): Promise<PromptSourceRow | undefined> {
+  const result = await db.execute<PromptSourceRow>(sql`
+    with claimed as (
+      update container_findings set llm_analysis_status = 'processing', llm_analysis_started_at = now()
+      where llm_prompt_hash = ${promptHash} and llm_analysis_status in ('pending', 'processing')
+      returning id
+    )
+    select ${PROMPT_SOURCE_COLUMNS}
+    from container_findings f join container_scans s on s.id = f.scan_id
+    where f.id = (select min(id) from claimed)`);
+  const row = result.rows[0];
+  return row && { ...row, id: Number(row.id) };
 }
 
 /** A refresh: the stored answer to this prompt is no longer to be served, so whichever job runs next asks again. */
