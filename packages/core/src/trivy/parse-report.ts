@@ -3,7 +3,7 @@ import { createHash, hash } from "node:crypto";
 import type { NewFinding } from "@vulntriage/db";
 import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../errors";
 import { imageNameProblem } from "../scans/image-name";
-import { canonicalJson, canonicalObject, compareKeys, MAX_JSON_DEPTH } from "./canonical-json";
+import { canonicalJson, canonicalObject, compareKeys } from "./canonical-json";
 import { SEVERITIES, type Severity, severityRank } from "./severity";
 
 export type ReportFormat = "v2" | "legacy";
@@ -447,5 +447,3 @@ function isObject(value: Json | undefined): value is JsonObject {
 function describe(value: Json): string {
   return Array.isArray(value) ? "an array" : value === null ? "null" : `a ${typeof value}`;
 }
-
-export { MAX_JSON_DEPTH };
