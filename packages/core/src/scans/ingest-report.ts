@@ -52,13 +52,11 @@ export async function ingestReport(args: {
   // Shape errors are thrown here, before any write; entry errors while streaming roll back.
   const reader = readTrivyReport(input.body, { imageName });
 
-  let findingCount = 0;
   const result = await insertScanStreaming(ctx.database, {
     uploadHash,
     findings: reader.batches(),
     finish: () => {
       const { scan, replacements } = reader.finish();
-      findingCount = scan.findingCount;
       return { scan: toNewScan(scan), replacements };
     },
     report: stored,
@@ -73,7 +71,7 @@ export async function ingestReport(args: {
       ctx.log.warn({ scanId: result.scan.id, err: (error as Error).message }, "could not enqueue analysis");
     }
   }
-  return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: findingCount };
+  return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: result.scan.findingCount };
 }
 
 function toNewScan(scan: ParsedScan): NewScan {
