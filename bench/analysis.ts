@@ -30,16 +30,16 @@ import { startAnalysisWorker } from "@vulntriage/worker";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 // By path: the test-utils index pulls in vitest.
-import { corpusEntryFor } from "../packages/test-utils/src/fake-ollama";
-import { type ApiProcess, startApiProcess } from "./lib/api-process";
-import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database";
-import { type ChildHandle, startChild } from "./lib/child-process-helper";
-import { generateReport } from "./lib/generate-report";
-import { type LoadResult, runLoad } from "./lib/load-helper";
-import { machineLoad } from "./lib/machine-helper";
-import { BENCH_REDIS_URL, deleteKeys, randomPrefix, redisVersion } from "./lib/redis-helper";
-import { median, ms } from "./lib/stats";
-import { timedUpload } from "./lib/upload";
+import { corpusEntryFor } from "../packages/test-utils/src/fake-ollama.js";
+import { type ApiProcess, startApiProcess } from "./lib/api-process.js";
+import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database.js";
+import { type ChildHandle, startChild } from "./lib/child-process-helper.js";
+import { generateReport } from "./lib/generate-report.js";
+import { type LoadResult, runLoad } from "./lib/load-helper.js";
+import { machineLoad } from "./lib/machine-helper.js";
+import { BENCH_REDIS_URL, deleteKeys, randomPrefix, redisVersion } from "./lib/redis-helper.js";
+import { median, ms } from "./lib/stats.js";
+import { timedUpload } from "./lib/upload.js";
 
 // Every figure is a ratio against a baseline measured in this run, alternating baseline and system
 // under test, with an instantly answering fake Ollama in its own process.

@@ -1,11 +1,11 @@
 import type { DatabaseHandle } from "@vulntriage/db";
 import { from as copyFrom } from "pg-copy-streams";
-import { startApiProcess } from "./lib/api-process";
-import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database";
-import { generateReport } from "./lib/generate-report";
-import { BENCH_REDIS_URL, deleteKeys, randomPrefix } from "./lib/redis-helper";
-import { median, ms } from "./lib/stats";
-import { timedUpload } from "./lib/upload";
+import { startApiProcess } from "./lib/api-process.js";
+import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database.js";
+import { generateReport } from "./lib/generate-report.js";
+import { BENCH_REDIS_URL, deleteKeys, randomPrefix } from "./lib/redis-helper.js";
+import { median, ms } from "./lib/stats.js";
+import { timedUpload } from "./lib/upload.js";
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -1,6 +1,6 @@
 import { cpus } from "node:os";
-import { benchAnalysis } from "./analysis";
-import { benchIngest } from "./ingest";
+import { benchAnalysis } from "./analysis.js";
+import { benchIngest } from "./ingest.js";
 
 // Benchmarks compare against a baseline measured in the same run on the same machine: read ratios.
 console.log(

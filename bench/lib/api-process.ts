@@ -11,9 +11,9 @@ export type ApiProcess = {
   stop: () => Promise<void>;
 };
 
-/** The real API in its own process, as users run it, so the client's work is not counted. */
+/** The real API, compiled (`npm run bench` builds first), in its own process as users run it, so the client's work is not counted. */
 export async function startApiProcess(env: Record<string, string>, port: number): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/server.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "apps/api/dist/server.js"], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit"],

@@ -20,11 +20,15 @@ export async function startChild<Ready>(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<ChildHandle<Ready>> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(entry, import.meta.url))], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@vulntriage/source", "--import", "tsx", fileURLToPath(new URL(entry, import.meta.url))],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const ready = await new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${entry} was not ready within ${timeoutMs} ms`)),

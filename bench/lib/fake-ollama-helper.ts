@@ -1,7 +1,7 @@
 // Child-process entry: the test suite's fake Ollama, answering at once (no delays, no faults), in
 // its own process as the real Ollama is, so its work is not counted against the worker's event loop.
 // Imported by path: the test-utils index pulls in vitest.
-import { startFakeOllama } from "../../packages/test-utils/src/fake-ollama";
+import { startFakeOllama } from "../../packages/test-utils/src/fake-ollama.js";
 
 // The fake streams one NDJSON line per ~10 characters, one socket write each (and sleeps 1 ms on
 // lines with multi-byte characters): a corpus answer is ~96 lines, which on a small VM costs the

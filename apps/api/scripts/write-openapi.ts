@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { renderOpenApi } from "../src/openapi";
+import { renderOpenApi } from "../src/openapi.js";
 
 const target = new URL("../openapi.json", import.meta.url);
 writeFileSync(target, await renderOpenApi());

@@ -1,6 +1,6 @@
 import { analysisSettings, silentLogger } from "@vulntriage/core";
 import { createDatabase } from "@vulntriage/db";
-import { buildApp } from "./app";
+import { buildApp } from "./app.js";
 
 /** The OpenAPI document as the code describes it; building the app opens no connection. */
 export async function renderOpenApi(): Promise<string> {

@@ -1,7 +1,7 @@
 import { loadConfigOrExit, openServiceContext } from "@vulntriage/core";
 import closeWithGrace from "close-with-grace";
 import { pino } from "pino";
-import { buildApp } from "./app";
+import { buildApp } from "./app.js";
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel });

@@ -1,6 +1,6 @@
 import { countRows, listTrivyFixtures, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson, startTestApi, type TestApi, uploadReport } from "./helpers";
+import { getJson, startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
 // What the uniqueness rule says a report holds, computed independently of the ingest code:
 // one finding per (target, vulnerability id, package, installed version, package path), counting

@@ -1,6 +1,6 @@
 import { type AnalysisQueue, analysisSettings, type Severity, silentLogger } from "@vulntriage/core";
 import { createTestDatabase, listen, type TestDatabase } from "@vulntriage/test-utils";
-import { type App, buildApp } from "../src/app";
+import { type App, buildApp } from "../src/app.js";
 
 export type TestApi = {
   url: string;

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { countRows, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson, startTestApi, type TestApi } from "./helpers";
+import { getJson, startTestApi, type TestApi } from "./helpers.js";
 
 // Report files and API answers are untyped JSON here: the assertions are what check their shape.
 // biome-ignore lint/suspicious/noExplicitAny: see above

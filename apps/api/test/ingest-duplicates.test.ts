@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { countRows, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi, uploadReport } from "./helpers";
+import { startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
 const REPORT = "securecodebox/main/juice-shop-v12.10.2.json";
 

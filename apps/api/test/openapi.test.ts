@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderOpenApi } from "../src/openapi";
+import { renderOpenApi } from "../src/openapi.js";
 
 describe("openapi.json", () => {
   it("should match what the code describes (run `npm run openapi` after changing a route)", async () => {

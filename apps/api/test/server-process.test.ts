@@ -1,17 +1,16 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { quoteIdentifier } from "@vulntriage/db";
-import { adminUrl, databaseUrl, deleteKeys } from "@vulntriage/test-utils";
+import { adminUrl, builtEntry, databaseUrl, deleteKeys } from "@vulntriage/test-utils";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
-const SERVER = fileURLToPath(new URL("../src/server.ts", import.meta.url));
+const SERVER = builtEntry("apps/api/dist/server.js");
 
 const children: ReturnType<typeof spawn>[] = [];
 
 function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
+  const child = spawn(process.execPath, ["--enable-source-maps", SERVER], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -24,7 +23,7 @@ function runServer(env: Record<string, string>) {
   return { child, exited, stderr: () => stderr };
 }
 
-describe("the API process", () => {
+describe("the compiled API process", () => {
   const name = `vt_server_${randomBytes(5).toString("hex")}`;
 
   afterAll(async () => {

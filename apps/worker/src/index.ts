@@ -1,1 +1,1 @@
-export * from "./analysis-worker";
+export * from "./analysis-worker.js";

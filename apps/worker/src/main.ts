@@ -5,7 +5,7 @@ import {
   openServiceContext,
 } from "@vulntriage/core";
 import { pino } from "pino";
-import { startAnalysisWorker } from "./analysis-worker";
+import { startAnalysisWorker } from "./analysis-worker.js";
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel, base: { process: "worker" } });

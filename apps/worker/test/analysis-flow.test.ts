@@ -2,7 +2,7 @@ import { buildPrompt, promptInputFrom } from "@vulntriage/core";
 import { loadPromptSource } from "@vulntriage/db";
 import { corpusEntryFor, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack, statusCounts, waitFor } from "./helpers";
+import { type Stack, startStack, statusCounts, waitFor } from "./helpers.js";
 
 async function upload(stack: Stack, fixture: string, imageName?: string) {
   const query = imageName ? `?image_name=${encodeURIComponent(imageName)}` : "";

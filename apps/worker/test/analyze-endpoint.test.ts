@@ -12,7 +12,7 @@ import {
   trivyReport,
   uploadReport,
   waitFor,
-} from "./helpers";
+} from "./helpers.js";
 
 const MODEL = "llama3.2:3b";
 

@@ -11,7 +11,7 @@ import {
   statusCounts,
   uploadReport,
   waitFor,
-} from "./helpers";
+} from "./helpers.js";
 
 // Uploads a few reports at a time: the API streams each into PostgreSQL while the worker analyses.
 const UPLOAD_PARALLELISM = 3;

@@ -17,6 +17,7 @@ import {
 } from "@vulntriage/core";
 import { loadPromptSource } from "@vulntriage/db";
 import {
+  builtEntry,
   corpusEntryFor,
   createTestDatabase,
   deleteKeys,
@@ -24,12 +25,14 @@ import {
   type FakeOllamaRequest,
   type LlmAnswerExpected,
   listen,
+  REPO_ROOT,
   redisUrl,
   startFakeOllama,
+  TS_SOURCE_EXEC_ARGV,
   type TestDatabase,
 } from "@vulntriage/test-utils";
 import { Redis } from "ioredis";
-import { type AnalysisWorker, startAnalysisWorker } from "../src/analysis-worker";
+import { type AnalysisWorker, startAnalysisWorker } from "../src/analysis-worker.js";
 
 export type Stack = {
   url: string;
@@ -270,8 +273,6 @@ export function chatRequestsFor(fake: FakeOllama, user: string): FakeOllamaReque
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
 export type WorkerProcess = {
   child: ChildProcess;
   /** What the process wrote to stdout and stderr so far. */
@@ -281,10 +282,10 @@ export type WorkerProcess = {
   stop: (graceMs?: number) => Promise<void>;
 };
 
-/** The real worker (`apps/worker/src/main.ts`) as its own process, on the stack's database and queue. */
+/** The real worker, compiled (`apps/worker/dist/main.js`), as its own process, on the stack's database and queue. */
 export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, ["--enable-source-maps", builtEntry("apps/worker/dist/main.js")], {
+    cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
       DATABASE_URL: stack.database.url,
@@ -330,8 +331,8 @@ export type FakeOllamaProcess = {
 /** The fake Ollama (default corpus answers, no faults) in a child process of its own. */
 export async function startFakeOllamaProcess(): Promise<FakeOllamaProcess> {
   const child = fork(fileURLToPath(new URL("./fake-ollama-process.ts", import.meta.url)), [], {
-    cwd: ROOT,
-    execArgv: ["--import", "tsx"],
+    cwd: REPO_ROOT,
+    execArgv: TS_SOURCE_EXEC_ARGV,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = once(child, "exit");

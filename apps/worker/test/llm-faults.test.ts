@@ -12,7 +12,7 @@ import {
   uploadReport,
   userMessageOf,
   waitFor,
-} from "./helpers";
+} from "./helpers.js";
 
 let reportNo = 0;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack, statusCounts, trivyReport, uploadReport, waitFor } from "./helpers";
+import { type Stack, startStack, statusCounts, trivyReport, uploadReport, waitFor } from "./helpers.js";
 
 describe("several workers on one queue", () => {
   let stack: Stack;

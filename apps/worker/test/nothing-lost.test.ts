@@ -16,7 +16,7 @@ import {
   uploadReport,
   type WorkerProcess,
   waitFor,
-} from "./helpers";
+} from "./helpers.js";
 
 let reportNo = 0;
 

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from "./trivy/severity";
+import { SEVERITIES, type Severity } from "./trivy/severity.js";
 
 export type Config = {
   databaseUrl: string;

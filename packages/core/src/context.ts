@@ -1,7 +1,7 @@
 import type { DatabaseHandle } from "@vulntriage/db";
-import { type PromptSettings, promptConfigKey, promptSettings } from "./analysis/prompt";
-import type { AnalysisQueue } from "./jobs";
-import { type Severity, severityRank } from "./trivy/severity";
+import { type PromptSettings, promptConfigKey, promptSettings } from "./analysis/prompt.js";
+import type { AnalysisQueue } from "./jobs.js";
+import { type Severity, severityRank } from "./trivy/severity.js";
 
 export type AnalysisSettings = {
   prompt: PromptSettings;

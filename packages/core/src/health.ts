@@ -1,4 +1,4 @@
-import type { ServiceContext } from "./context";
+import type { ServiceContext } from "./context.js";
 
 export type Health = { ok: boolean; checks: Record<string, string> };
 

@@ -1,7 +1,7 @@
 import { createDatabase, ensureDatabase, migrateDatabase } from "@vulntriage/db";
-import { type Config, ConfigError, loadConfig } from "./config";
-import { analysisSettings, type Logger, type ServiceContext } from "./context";
-import { createAnalysisQueue } from "./jobs";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { analysisSettings, type Logger, type ServiceContext } from "./context.js";
+import { createAnalysisQueue } from "./jobs.js";
 
 /** Reads the environment once; a bad value ends the process with every problem named. */
 export function loadConfigOrExit(): Config {

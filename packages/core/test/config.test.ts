@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config";
+import { ConfigError, loadConfig } from "../src/config.js";
 
 describe(loadConfig.name, () => {
   it("should use the documented defaults when nothing is set", () => {

@@ -7,8 +7,8 @@ import { once } from "node:events";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { LlmAnswerCorpusEntry } from "./llm-answer-corpus";
-import { llmAnswerCorpus } from "./llm-answer-corpus";
+import type { LlmAnswerCorpusEntry } from "./llm-answer-corpus.js";
+import { llmAnswerCorpus } from "./llm-answer-corpus.js";
 
 export type FakeFault =
   /** Error status with a JSON `{"error": ...}` body, sent before any stream byte. */

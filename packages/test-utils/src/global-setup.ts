@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createDatabase, migrateDatabase, quoteIdentifier } from "@vulntriage/db";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { adminUrl, databaseUrl } from "./database-urls";
-import "./provided-context";
+import { adminUrl, databaseUrl } from "./database-urls.js";
+import "./provided-context.js";
 
 /** Migrates one template database per test run; every test file clones it (CREATE DATABASE … TEMPLATE). */
 export default async function setup(project: TestProject) {

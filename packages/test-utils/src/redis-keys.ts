@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { redisUrl } from "./database-urls";
+import { redisUrl } from "./database-urls.js";
 
 /** Leaves nothing behind in the shared Redis: deletes every key under one queue prefix. */
 export async function deleteKeys(prefix: string): Promise<void> {

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createDatabase, type DatabaseHandle, quoteIdentifier } from "@vulntriage/db";
 import pg from "pg";
 import { inject } from "vitest";
-import { adminUrl, databaseUrl } from "./database-urls";
-import "./provided-context";
+import { adminUrl, databaseUrl } from "./database-urls.js";
+import "./provided-context.js";
 
 export type TestDatabase = DatabaseHandle & {
   name: string;

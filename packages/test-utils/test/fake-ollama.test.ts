@@ -1,9 +1,9 @@
 import type { AbortableAsyncIterator, ChatResponse } from "ollama";
 import { Ollama } from "ollama";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FakeGenerationRequest, FakeOllama } from "../src/fake-ollama";
-import { corpusEntryFor, startFakeOllama, tokenizeAnswer } from "../src/fake-ollama";
-import { badLlmAnswers, llmAnswerCorpus } from "../src/llm-answer-corpus";
+import type { FakeGenerationRequest, FakeOllama } from "../src/fake-ollama.js";
+import { corpusEntryFor, startFakeOllama, tokenizeAnswer } from "../src/fake-ollama.js";
+import { badLlmAnswers, llmAnswerCorpus } from "../src/llm-answer-corpus.js";
 
 const MODEL = "llama3.2:3b";
 const QUESTION = "Analyse CVE-2023-44487 in libnghttp2-14 1.43.0-1 (HIGH).";

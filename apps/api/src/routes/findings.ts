@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { getFinding, type ServiceContext } from "@vulntriage/core";
 import { Type } from "typebox";
-import { errorRef } from "../schemas/common";
-import { parseId } from "./query-parsing";
+import { errorRef } from "../schemas/common.js";
+import { parseId } from "./query-parsing.js";
 
 export type FindingsRoutesOptions = { ctx: ServiceContext };
 

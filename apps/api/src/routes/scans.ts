@@ -9,10 +9,10 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
-import { acceptReportBodies } from "../plugins/report-body";
-import { errorRef, paged } from "../schemas/common";
-import { ScanSchema, scanRef } from "../schemas/scans";
-import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing";
+import { acceptReportBodies } from "../plugins/report-body.js";
+import { errorRef, paged } from "../schemas/common.js";
+import { ScanSchema, scanRef } from "../schemas/scans.js";
+import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
 
 export type ScansRoutesOptions = { ctx: ServiceContext; maxReportBytes: number };
 

@@ -1,6 +1,6 @@
 import { Ollama } from "ollama";
 import { Agent, fetch as undiciFetch } from "undici";
-import type { ChatMessage, PromptSettings } from "./prompt";
+import type { ChatMessage, PromptSettings } from "./prompt.js";
 
 export type LlmAnswer = {
   content: string;

@@ -7,8 +7,8 @@ import {
   type PromptSourceRow,
   setPromptHashes,
 } from "@vulntriage/db";
-import type { ServiceContext } from "../context";
-import { buildPrompt, type PromptInput } from "./prompt";
+import type { ServiceContext } from "../context.js";
+import { buildPrompt, type PromptInput } from "./prompt.js";
 
 export function promptInputFrom(row: PromptSourceRow): PromptInput {
   const { id: _id, severityRank: _severityRank, ...input } = row;

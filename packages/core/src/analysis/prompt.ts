@@ -1,6 +1,6 @@
 import { createHash, type Hash, hash } from "node:crypto";
 import type { PromptSourceRow } from "@vulntriage/db";
-import { canonicalJson } from "../trivy/canonical-json";
+import { canonicalJson } from "../trivy/canonical-json.js";
 
 // Bump whenever the system text, the user template, the output contract or the parser contract
 // changes: every stored analysis then becomes stale and is asked again.

@@ -6,10 +6,10 @@ import {
   loadPromptSource,
   markFindingPending,
 } from "@vulntriage/db";
-import type { ServiceContext } from "../context";
-import { NotFoundError } from "../errors";
-import { promptInputFrom } from "./prepare-analyses";
-import { buildPrompt } from "./prompt";
+import type { ServiceContext } from "../context.js";
+import { NotFoundError } from "../errors.js";
+import { promptInputFrom } from "./prepare-analyses.js";
+import { buildPrompt } from "./prompt.js";
 
 export type AnalysisAnswer =
   | {

@@ -5,12 +5,12 @@ import {
   storeCompletedAnalysis,
   storeFailedAnalysis,
 } from "@vulntriage/db";
-import type { ServiceContext } from "../context";
-import type { Analyzer } from "./ollama-analyzer";
-import { LlmError } from "./ollama-analyzer";
-import { AnalysisParseError, parseAnalysis } from "./parse-analysis";
-import { promptInputFrom } from "./prepare-analyses";
-import { buildPrompt, PROMPT_TEMPLATE_VERSION } from "./prompt";
+import type { ServiceContext } from "../context.js";
+import type { Analyzer } from "./ollama-analyzer.js";
+import { LlmError } from "./ollama-analyzer.js";
+import { AnalysisParseError, parseAnalysis } from "./parse-analysis.js";
+import { promptInputFrom } from "./prepare-analyses.js";
+import { buildPrompt, PROMPT_TEMPLATE_VERSION } from "./prompt.js";
 
 export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "failed";
 

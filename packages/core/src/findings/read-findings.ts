@@ -1,9 +1,9 @@
 import { findFindingById, findLatestScanByImageName, findScanById, listFindings } from "@vulntriage/db";
-import type { ServiceContext } from "../context";
-import { NotFoundError } from "../errors";
-import { assertQueryableImageName, type Page } from "../scans/read-scans";
-import type { Severity } from "../trivy/severity";
-import { type FindingDetailDto, type FindingDto, toFindingDetailDto, toFindingDto } from "./finding-dto";
+import type { ServiceContext } from "../context.js";
+import { NotFoundError } from "../errors.js";
+import { assertQueryableImageName, type Page } from "../scans/read-scans.js";
+import type { Severity } from "../trivy/severity.js";
+import { type FindingDetailDto, type FindingDto, toFindingDetailDto, toFindingDto } from "./finding-dto.js";
 
 export type ScanIdentifier = { scanId: number } | { imageName: string };
 

@@ -2,11 +2,11 @@ import { hash } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { findScanByUploadHash, insertScanStreaming, type NewScan, type StoredReport } from "@vulntriage/db";
-import type { ServiceContext } from "../context";
-import { InvalidRequestError } from "../errors";
-import { type ParsedScan, readTrivyReport } from "../trivy/parse-report";
-import { imageNameProblem } from "./image-name";
-import { type ScanDto, toScanDto } from "./scan-dto";
+import type { ServiceContext } from "../context.js";
+import { InvalidRequestError } from "../errors.js";
+import { type ParsedScan, readTrivyReport } from "../trivy/parse-report.js";
+import { imageNameProblem } from "./image-name.js";
+import { type ScanDto, toScanDto } from "./scan-dto.js";
 
 const gzipAsync = promisify(gzip);
 

@@ -1,8 +1,8 @@
 import { findLatestScanByImageName, listScans as listScanRows } from "@vulntriage/db";
-import type { ServiceContext } from "../context";
-import { InvalidRequestError, NotFoundError } from "../errors";
-import { imageNameProblem } from "./image-name";
-import { type ScanDto, toScanDto } from "./scan-dto";
+import type { ServiceContext } from "../context.js";
+import { InvalidRequestError, NotFoundError } from "../errors.js";
+import { imageNameProblem } from "./image-name.js";
+import { type ScanDto, toScanDto } from "./scan-dto.js";
 
 export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
 

@@ -1,4 +1,4 @@
-import { InvalidReportError } from "../errors";
+import { InvalidReportError } from "../errors.js";
 
 // Real Trivy reports nest about 10 levels; anything far deeper is hostile or not a report.
 export const MAX_JSON_DEPTH = 64;

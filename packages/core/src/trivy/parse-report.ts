@@ -1,10 +1,10 @@
 import { isUtf8 } from "node:buffer";
 import { createHash, hash } from "node:crypto";
 import type { NewFinding } from "@vulntriage/db";
-import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../errors";
-import { imageNameProblem } from "../scans/image-name";
-import { canonicalJson, canonicalObject, compareKeys } from "./canonical-json";
-import { SEVERITIES, type Severity, severityRank } from "./severity";
+import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../errors.js";
+import { imageNameProblem } from "../scans/image-name.js";
+import { canonicalJson, canonicalObject, compareKeys } from "./canonical-json.js";
+import { SEVERITIES, type Severity, severityRank } from "./severity.js";
 
 export type ReportFormat = "v2" | "legacy";
 

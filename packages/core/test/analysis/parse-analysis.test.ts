@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { AnalysisParseErrorCode, ParsedAnalysis } from "../../src/analysis/parse-analysis";
-import { AnalysisParseError, parseAnalysis } from "../../src/analysis/parse-analysis";
+import type { AnalysisParseErrorCode, ParsedAnalysis } from "../../src/analysis/parse-analysis.js";
+import { AnalysisParseError, parseAnalysis } from "../../src/analysis/parse-analysis.js";
 
 const FIXTURES = new URL("../fixtures/llm-answers/", import.meta.url);
 

@@ -6,7 +6,7 @@ import {
   type PromptInput,
   promptConfigKey,
   promptSettings,
-} from "../../src/analysis/prompt";
+} from "../../src/analysis/prompt.js";
 
 const input: PromptInput = {
   vulnerabilityId: "CVE-2023-0286",

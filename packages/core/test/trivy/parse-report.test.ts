@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../../src/errors";
-import { canonicalJson } from "../../src/trivy/canonical-json";
-import { parseTrivyReport } from "../../src/trivy/parse-report";
+import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "../../src/errors.js";
+import { canonicalJson } from "../../src/trivy/canonical-json.js";
+import { parseTrivyReport } from "../../src/trivy/parse-report.js";
 
 const readTrivyFixture = (name: string) =>
   readFileSync(new URL(`../../../../test/fixtures/trivy/${name}`, import.meta.url));

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../client";
+import type { Database } from "../client.js";
 
 // Analysis state lives on the findings (status, prompt hash) and in llm_analyses (one row per
 // distinct prompt). These statements move it along set-wise: one statement per step, never a

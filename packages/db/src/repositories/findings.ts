@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, type SQL } from "drizzle-orm";
-import type { Database } from "../client";
-import { containerFindings } from "../schema";
+import type { Database } from "../client.js";
+import { containerFindings } from "../schema/index.js";
 
 export type FindingRow = typeof containerFindings.$inferSelect;
 

@@ -4,9 +4,9 @@ import { count, desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { Database, DatabaseHandle } from "../client";
-import { containerScanReports, containerScans } from "../schema";
-import { copyJson, copyText, copyTextArray } from "./copy-text";
+import type { Database, DatabaseHandle } from "../client.js";
+import { containerScanReports, containerScans } from "../schema/index.js";
+import { copyJson, copyText, copyTextArray } from "./copy-text.js";
 
 export type ScanRow = typeof containerScans.$inferSelect;
 export type NewScan = Omit<typeof containerScans.$inferInsert, "id" | "ingestedAt" | "uploadHash">;

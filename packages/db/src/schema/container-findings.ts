@@ -12,7 +12,7 @@ import {
   timestamp,
   unique,
 } from "drizzle-orm/pg-core";
-import { containerScans } from "./container-scans";
+import { containerScans } from "./container-scans.js";
 
 export const containerFindings = pgTable(
   "container_findings",

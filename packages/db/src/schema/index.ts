@@ -1,3 +1,3 @@
-export * from "./container-findings";
-export * from "./container-scans";
-export * from "./llm-analyses";
+export * from "./container-findings.js";
+export * from "./container-scans.js";
+export * from "./llm-analyses.js";
