@@ -9,7 +9,7 @@ export type TestApi = {
   close: () => Promise<void>;
 };
 
-export const TEST_MAX_REPORT_BYTES = 64 * 1024 * 1024;
+const TEST_MAX_REPORT_BYTES = 64 * 1024 * 1024;
 
 /** The real API on a random port, over a database of this test file's own. */
 export type TestApiOptions = {

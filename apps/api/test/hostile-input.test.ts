@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson, startTestApi, type TestApi } from "./helpers.js";
 
 // Report files and API answers are untyped JSON here: the assertions are what check their shape.
-// biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = any;
 
 // A small, real SchemaVersion 2 report (one OS result, four vulnerabilities) that each case breaks

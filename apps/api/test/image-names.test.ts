@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson, startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
 // Report files and API answers are untyped JSON here: the assertions are what check their shape.
-// biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = any;
 
 // A small, real report: four findings in one OS result.

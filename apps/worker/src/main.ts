@@ -26,6 +26,11 @@ log.info(
   { model: config.ollamaModel, ollama: config.ollamaHost, concurrency: config.workerConcurrency },
   "worker started",
 );
+// Says once, at start, what would otherwise only show as failed or waiting analyses; the worker
+// keeps running either way, since Ollama may come up or pull the model later.
+void checkOllamaModel({ host: config.ollamaHost, model: config.ollamaModel }).then((problem) => {
+  if (problem) log.warn({ ollama: config.ollamaHost, model: config.ollamaModel }, problem);
+});
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

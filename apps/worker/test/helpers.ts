@@ -28,10 +28,9 @@ import {
   REPO_ROOT,
   redisUrl,
   startFakeOllama,
-  TS_SOURCE_EXEC_ARGV,
   type TestDatabase,
+  TS_SOURCE_EXEC_ARGV,
 } from "@vulntriage/test-utils";
-import { Redis } from "ioredis";
 import { type AnalysisWorker, startAnalysisWorker } from "../src/analysis-worker.js";
 
 export type Stack = {
@@ -46,7 +45,7 @@ export type Stack = {
   close: () => Promise<void>;
 };
 
-export type WorkerOverrides = Partial<{
+type WorkerOverrides = Partial<{
   analyzer: Analyzer;
   lockMs: number;
   concurrency: number;
@@ -196,7 +195,6 @@ export function trivyReport(artifactName: string, vulns: ReportVuln[]): string {
 }
 
 // API answers are untyped JSON here: the assertions are what check their shape.
-// biome-ignore lint/suspicious/noExplicitAny: see above
 export type Json = any;
 
 export type Uploaded = { status: number; body: Json };

@@ -21,7 +21,7 @@ export type QueueSettings = {
 };
 
 // Lower runs first in BullMQ: the most severe findings are analysed first.
-export function priorityForSeverityRank(rank: number): number {
+function priorityForSeverityRank(rank: number): number {
   return rank + 1;
 }
 

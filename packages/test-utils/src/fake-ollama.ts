@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { LlmAnswerCorpusEntry } from "./llm-answer-corpus.js";
 import { llmAnswerCorpus } from "./llm-answer-corpus.js";
 
-export type FakeFault =
+type FakeFault =
   /** Error status with a JSON `{"error": ...}` body, sent before any stream byte. */
   | { kind: "http"; status: 400 | 404 | 500 | 503; error?: string }
   /** Hold back the headers for `ms`, then answer normally. Ends early if the client or server closes. */
@@ -52,7 +52,7 @@ export interface FakeGenerationRequest {
   body: Record<string, unknown>;
 }
 
-export type FakeResponder = (req: FakeGenerationRequest) => string | FakeFault | Promise<string | FakeFault>;
+type FakeResponder = (req: FakeGenerationRequest) => string | FakeFault | Promise<string | FakeFault>;
 
 export interface FakeOllamaOptions {
   /** Installed model names; default ["llama3.2:3b"]. A name without a tag also matches "<name>:latest". */

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const TRIVY_FIXTURES_DIR = fileURLToPath(new URL("../../../test/fixtures/trivy", import.meta.url));
+const TRIVY_FIXTURES_DIR = fileURLToPath(new URL("../../../test/fixtures/trivy", import.meta.url));
 
 /** Every real Trivy report in the repository's fixture corpus, as paths relative to it. */
 export function listTrivyFixtures(): string[] {

@@ -24,7 +24,7 @@ export interface LlmAnswerCorpusEntry {
   expected: LlmAnswerExpected;
 }
 
-export type LlmAnswerParseErrorCode = "no_summary" | "no_risk_score" | "invalid_risk_score";
+type LlmAnswerParseErrorCode = "no_summary" | "no_risk_score" | "invalid_risk_score";
 
 export interface BadLlmAnswer {
   id: string;

@@ -46,7 +46,7 @@ const UNAVAILABLE_CODES = new Set([
   "53300",
 ]);
 
-export type ErrorBody = { error: string; message: string };
+type ErrorBody = { error: string; message: string };
 
 export function registerErrorHandling(app: FastifyInstance, options: { maxReportBytes: number }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

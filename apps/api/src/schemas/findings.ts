@@ -2,7 +2,7 @@ import { Type } from "typebox";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
-export const SeveritySchema = Type.Union(
+const SeveritySchema = Type.Union(
   ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"].map((s) => Type.Literal(s)),
 );
 

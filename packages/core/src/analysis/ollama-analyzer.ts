@@ -2,7 +2,7 @@ import { Ollama } from "ollama";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { ChatMessage, PromptSettings } from "./prompt.js";
 
-export type LlmAnswer = {
+type LlmAnswer = {
   content: string;
   doneReason: string | null;
   promptTokens: number | null;
@@ -117,17 +117,24 @@ function classify(
   return new LlmError("retry", `Ollama request failed: ${e?.message ?? String(error)}`);
 }
 
+// A start-up check must never hold the worker: an Ollama that accepts the connection and then
+// says nothing is reported as unreachable.
+const CHECK_TIMEOUT_MS = 5_000;
+
 /** At worker start: says plainly when Ollama is unreachable or the model is not pulled. */
 export async function checkOllamaModel(options: {
   host: string;
   model: string;
 }): Promise<string | undefined> {
+  const { host, model } = options;
   try {
-    const { models } = await new Ollama({ host: options.host }).list();
+    const withTimeout = ((input: Parameters<typeof fetch>[0], init: RequestInit = {}) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) })) as typeof fetch;
+    const { models } = await new Ollama({ host, fetch: withTimeout }).list();
     const names = new Set(models.map((m) => m.name));
-    if (names.has(options.model) || names.has(`${options.model}:latest`)) return undefined;
-    return `model "${options.model}" is not pulled on ${options.host}: run \`ollama pull ${options.model}\`; analyses fail until it is`;
+    if (names.has(model) || names.has(`${model}:latest`)) return undefined;
+    return `model "${model}" is not pulled on ${host}: run \`ollama pull ${model}\`; analyses fail until it is`;
   } catch (error) {
-    return `Ollama is not reachable at ${options.host} (${(error as Error).message}); analyses wait and retry`;
+    return `Ollama is not reachable at ${host} (${(error as Error).message}); analyses with model "${model}" wait and retry until it answers (and has the model: \`ollama pull ${model}\`)`;
   }
 }

@@ -86,7 +86,7 @@ function compactCvss(cvss: unknown): Record<string, unknown> | null {
   return Object.keys(out).length > 0 ? out : null;
 }
 
-export function buildUserMessage(input: PromptInput): string {
+function buildUserMessage(input: PromptInput): string {
   const finding = {
     vulnerability_id: clean(input.vulnerabilityId, MAX_FIELD),
     title: clean(input.title, MAX_FIELD),

@@ -15,7 +15,7 @@ import { buildPrompt, PROMPT_TEMPLATE_VERSION } from "./prompt.js";
 export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "failed";
 
 /** Thrown when the attempt failed but a later one may succeed; the queue retries it. */
-export class RetryLaterError extends Error {
+class RetryLaterError extends Error {
   override name = "RetryLaterError";
 }
 

@@ -1,6 +1,6 @@
 export const MAX_IMAGE_NAME_LENGTH = 1024;
 // Image names are indexed, and a btree row cannot exceed 2704 bytes: bound the UTF-8 size too.
-export const MAX_IMAGE_NAME_BYTES = 2000;
+const MAX_IMAGE_NAME_BYTES = 2000;
 
 /** Why `name` cannot be an image name, or undefined when it can. */
 export function imageNameProblem(name: string): string | undefined {

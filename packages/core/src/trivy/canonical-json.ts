@@ -1,7 +1,7 @@
 import { InvalidReportError } from "../errors.js";
 
 // Real Trivy reports nest about 10 levels; anything far deeper is hostile or not a report.
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 // The canonical key order: Trivy's own struct field order for the keys it writes (so reports as
 // Trivy writes them are already canonical and serialise at native JSON.stringify speed), then any

@@ -6,7 +6,7 @@ import { imageNameProblem } from "../scans/image-name.js";
 import { canonicalJson, canonicalObject, compareKeys } from "./canonical-json.js";
 import { SEVERITIES, type Severity, severityRank } from "./severity.js";
 
-export type ReportFormat = "v2" | "legacy";
+type ReportFormat = "v2" | "legacy";
 
 export type ParsedScan = {
   reportHash: string;

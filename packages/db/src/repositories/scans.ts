@@ -35,7 +35,7 @@ export type NewFinding = {
 
 export type StoredReport = { content: Buffer; contentEncoding: "gzip"; originalBytes: number };
 
-export async function findScanByHash(db: Database, reportHash: string): Promise<ScanRow | undefined> {
+async function findScanByHash(db: Database, reportHash: string): Promise<ScanRow | undefined> {
   const [row] = await db
     .select()
     .from(containerScans)
