@@ -106,7 +106,7 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 
 /** A scan with `findings` pending findings (distinct prompts), ingested in-process without a queue. */
 async function seedScan(database: DatabaseHandle, findings: number, seed: number): Promise<number> {
-  const ctx: ServiceContext = { database, analysis: settings, log: countingLogger() };
+  const ctx: ServiceContext = { db: database.db, analysis: settings, log: countingLogger() };
   const result = await ingestReport({
     ctx,
     input: { body: generateReport(findings, seed), imageName: `bench/analysis-${seed}:1` },
@@ -303,7 +303,7 @@ async function benchWorker(fake: ChildHandle<{ url: string }>): Promise<void> {
     defaultJobOptions: { removeOnComplete: { count: 1_000 } },
   });
   const log = countingLogger();
-  const ctx: ServiceContext = { database: workerDb, queue, analysis: settings, log };
+  const ctx: ServiceContext = { db: workerDb.db, queue, analysis: settings, log };
   try {
     const scanId = await seedScan(workerDb, WORKER_JOBS, 7);
     const hashes = distinctHashes(WORKER_JOBS, "bare-worker");
@@ -379,7 +379,7 @@ type Split = { read: number; build: number; write: number; cache: number; pendin
 
 /** The same steps as prepareScanAnalyses, in the same order through the same functions, timed one by one. */
 async function preparedSplit(ctx: ServiceContext, queue: AnalysisQueue, scanId: number): Promise<Split> {
-  const { db } = ctx.database;
+  const { db } = ctx;
   let t = performance.now();
   const lap = () => {
     const now = performance.now();
@@ -429,7 +429,7 @@ async function benchEnqueue(): Promise<void> {
   const bareConnection = new Redis(BENCH_REDIS_URL);
   const bareQueue = new Queue(ANALYSIS_QUEUE, { connection: bareConnection, prefix });
   const log = countingLogger();
-  const ctx: ServiceContext = { database, queue, analysis: settings, log };
+  const ctx: ServiceContext = { db: database.db, queue, analysis: settings, log };
   try {
     const scanId = await seedScan(database, ENQUEUE_FINDINGS, 11);
     const hashes = distinctHashes(ENQUEUE_FINDINGS, "bare-enqueue");
@@ -621,7 +621,7 @@ async function seedCompleted(database: DatabaseHandle, prefix: string): Promise<
     retryDelayMs: 5_000,
   });
   try {
-    const ctx: ServiceContext = { database, queue, analysis: settings, log: countingLogger() };
+    const ctx: ServiceContext = { db: database.db, queue, analysis: settings, log: countingLogger() };
     const scanId = await seedScan(database, GET_FINDINGS, 23);
     await prepareScanAnalyses({ ctx, input: { scanId } });
     const prompts = await findPendingPromptsOfScan(database.db, scanId, settings.configKey);

@@ -7,7 +7,7 @@ export async function renderOpenApi(): Promise<string> {
   const database = createDatabase("postgres://openapi@127.0.0.1:1/unused", { maxConnections: 1 });
   const analysis = analysisSettings({ model: "any", analyzeOnIngest: false, analyzeMinSeverity: "UNKNOWN" });
   const app = await buildApp({
-    ctx: { database, analysis, log: silentLogger },
+    ctx: { db: database.db, analysis, log: silentLogger },
     maxReportBytes: 64 * 1024 * 1024,
   });
   try {

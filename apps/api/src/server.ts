@@ -5,13 +5,10 @@ import { buildApp } from "./app.js";
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel });
-const ctx = await openServiceContext(config, "api", log);
+const { ctx, close } = await openServiceContext(config, "api", log);
 
 const app = await buildApp({ ctx, maxReportBytes: config.maxReportBytes, loggerInstance: log });
-app.addHook("onClose", async () => {
-  await ctx.queue.close();
-  await ctx.database.close();
-});
+app.addHook("onClose", close);
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, "closing after an unexpected error");

@@ -28,7 +28,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     analyzeMinSeverity: options.analyzeMinSeverity ?? "UNKNOWN",
   });
   const app = await buildApp({
-    ctx: { database, analysis, queue: options.queue, log: silentLogger },
+    ctx: { db: database.db, analysis, queue: options.queue, log: silentLogger },
     maxReportBytes: options.maxReportBytes ?? TEST_MAX_REPORT_BYTES,
   });
   const url = await listen(app);

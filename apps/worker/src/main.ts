@@ -9,8 +9,7 @@ import { startAnalysisWorker } from "./analysis-worker.js";
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel, base: { process: "worker" } });
-const ctx = await openServiceContext(config, "worker", log);
-const { database, queue } = ctx;
+const { ctx, close } = await openServiceContext(config, "worker", log);
 const running = startAnalysisWorker({
   ctx,
   analyzer: createOllamaAnalyzer({ host: config.ollamaHost, timeoutMs: config.llmTimeoutMs }),
@@ -39,8 +38,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     stopping = true;
     log.info({ signal }, "worker shutting down");
     await running.close();
-    await queue.close();
-    await database.close();
+    await close();
     process.exit(0);
   });
 }

@@ -81,7 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     retryDelayMs: options.retryDelayMs ?? 50,
   });
   const ctx: ServiceContext = {
-    database,
+    db: database.db,
     queue,
     analysis: analysisSettings({
       model: options.model ?? "llama3.2:3b",

@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from "@vulntriage/db";
+import { type Executor, runInTransaction, type Transaction } from "@vulntriage/db";
 import { type PromptSettings, promptConfigKey, promptSettings } from "./analysis/prompt.js";
 import type { AnalysisQueue } from "./jobs.js";
 import { type Severity, severityRank } from "./trivy/severity.js";
@@ -36,9 +36,18 @@ export const silentLogger: Logger = { warn: () => {}, error: () => {}, info: () 
 
 /** What every core verb needs from the outside world; the API and the worker each build one. */
 export type ServiceContext = {
-  database: DatabaseHandle;
+  /** The database, or a transaction the caller already opened. */
+  db: Executor;
   analysis: AnalysisSettings;
   /** Absent only where nothing is ever enqueued (tools, some tests). */
   queue?: AnalysisQueue | undefined;
   log: Logger;
 };
+
+/**
+ * Runs `fn` in one transaction: the caller's, when `ctx.db` already is one, or a new one. Verbs that
+ * write more than once go through here so that a failure never leaves half of their writes.
+ */
+export function withTransaction<T>(ctx: ServiceContext, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return runInTransaction(ctx.db, fn);
+}

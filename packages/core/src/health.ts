@@ -1,3 +1,4 @@
+import { pingDatabase } from "@vulntriage/db";
 import type { ServiceContext } from "./context.js";
 
 export type Health = { ok: boolean; checks: Record<string, string> };
@@ -8,9 +9,7 @@ export async function checkHealth(args: { ctx: ServiceContext }): Promise<Health
   const { ctx } = args;
   const checks: Record<string, string> = {};
   const [postgres, redis] = await Promise.all([
-    probe(async () => {
-      await ctx.database.pool.query("select 1");
-    }),
+    probe(() => pingDatabase(ctx.db)),
     ctx.queue ? probe(() => (ctx.queue as NonNullable<typeof ctx.queue>).ping()) : undefined,
   ]);
   checks.postgres = postgres;

@@ -22,7 +22,7 @@ export async function openServiceContext(
   config: Config,
   name: string,
   log: Logger,
-): Promise<Required<ServiceContext>> {
+): Promise<{ ctx: Required<ServiceContext>; close: () => Promise<void> }> {
   const database = createDatabase(config.databaseUrl, { applicationName: `vulntriage-${name}` });
   try {
     await ensureDatabase(config.databaseUrl);
@@ -43,5 +43,11 @@ export async function openServiceContext(
     analyzeOnIngest: config.analyzeOnIngest,
     analyzeMinSeverity: config.analyzeMinSeverity,
   });
-  return { database, queue, analysis, log };
+  return {
+    ctx: { db: database.db, queue, analysis, log },
+    close: async () => {
+      await queue.close();
+      await database.close();
+    },
+  };
 }

@@ -1,8 +1,17 @@
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { type ExtractTablesWithRelations, is } from "drizzle-orm";
+import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import pg from "pg";
 import * as schema from "./schema/index.js";
 
-export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
+export type Transaction = PgTransaction<
+  NodePgQueryResultHKT,
+  typeof schema,
+  ExtractTablesWithRelations<typeof schema>
+>;
+/** What every repository function takes first: the pool-backed database or an open transaction. */
+export type Executor = Database | Transaction;
 
 export type DatabaseHandle = {
   db: Database;
@@ -10,17 +19,17 @@ export type DatabaseHandle = {
   close: () => Promise<void>;
 };
 
-const INT8_OID = 20;
+// One int8 policy for every path (drizzle's builder, drizzle's raw execute, the pool itself):
+// drizzle looks parsers up in pg's global registry, so that is where this one goes. Ids and
+// counts stay exact as numbers up to 2^53; a larger value is an error, never a rounded id.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number))
+    throw new RangeError(`int8 value ${value} does not fit a JavaScript number`);
+  return number;
+});
 
-// Ids are bigint in PostgreSQL; as numbers they stay exact up to 2^53, far beyond any real table.
-const types = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === INT8_OID && format !== "binary"
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
-export type DatabaseOptions = {
+type DatabaseOptions = {
   maxConnections?: number;
   applicationName?: string;
 };
@@ -31,10 +40,55 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? "vulntriage",
     connectionTimeoutMillis: 5_000,
-    types,
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
+}
+
+/** Runs `fn` in a transaction: the one `db` already is, or a new one. */
+export async function runInTransaction<T>(db: Executor, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  if (is(db, PgTransaction)) return fn(db as Transaction);
+  return (db as Database).transaction(fn);
+}
+
+/**
+ * Runs `fn` in a transaction together with the pg connection under it, for what drizzle cannot
+ * send (COPY streams): a connection of its own from the pool, or the outer transaction's own
+ * connection inside a savepoint.
+ */
+export async function withConnection<T>(
+  db: Executor,
+  fn: (tx: Transaction, connection: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  if (is(db, PgTransaction)) {
+    // drizzle keeps the transaction's connection on its session and exposes no accessor for it.
+    const { client } = (db as unknown as { session: { client: pg.ClientBase } }).session;
+    return (db as Transaction).transaction((tx) => fn(tx, client));
+  }
+  const connection = await (db as Database).$client.connect();
+  let failure: Error | undefined;
+  try {
+    return await drizzle(connection, { schema }).transaction((tx) => fn(tx, connection));
+  } catch (error) {
+    if (!reportedByServer(error)) failure = error as Error;
+    throw error;
+  } finally {
+    // A connection that failed other than by the server's own answer (a unique violation, say)
+    // may be broken: the pool discards it rather than hand it out again.
+    connection.release(failure);
+  }
+}
+
+/** drizzle wraps driver errors; the server's own error sits on the error or along its causes. */
+export function sqlState(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof pg.DatabaseError) return e.code;
+  }
+  return undefined;
+}
+
+function reportedByServer(error: unknown): boolean {
+  return sqlState(error) !== undefined;
 }

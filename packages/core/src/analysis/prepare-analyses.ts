@@ -7,7 +7,7 @@ import {
   type PromptSourceRow,
   setPromptHashes,
 } from "@vulntriage/db";
-import type { ServiceContext } from "../context.js";
+import { type ServiceContext, withTransaction } from "../context.js";
 import { buildPrompt, type PromptInput } from "./prompt.js";
 
 export function promptInputFrom(row: PromptSourceRow): PromptInput {
@@ -27,7 +27,7 @@ export async function prepareScanAnalyses(args: {
   input: { scanId: number };
 }): Promise<PreparedScan> {
   const { ctx } = args;
-  const { db } = ctx.database;
+  const { db } = ctx;
   const { scanId } = args.input;
   const rows = await listUnpreparedFindings(db, scanId, ctx.analysis.configKey);
   let answeredFromCache = 0;
@@ -38,13 +38,16 @@ export async function prepareScanAnalyses(args: {
       distinct.add(promptHash);
       return promptHash;
     });
-    await setPromptHashes(
-      db,
-      rows.map((r) => r.id),
-      hashes,
-      ctx.analysis.configKey,
-    );
-    answeredFromCache = (await completeFromCache(db, [...distinct])).size;
+    // Committed before any job exists: a job must find the hashes it was queued for.
+    answeredFromCache = await withTransaction(ctx, async (tx) => {
+      await setPromptHashes(
+        tx,
+        rows.map((r) => r.id),
+        hashes,
+        ctx.analysis.configKey,
+      );
+      return (await completeFromCache(tx, [...distinct])).size;
+    });
   }
   // Everything of this scan still pending, including prompts an earlier, interrupted run of this
   // job prepared but could not enqueue: enqueueing is idempotent per prompt.
@@ -72,7 +75,7 @@ export async function reconcileAnalyses(args: {
 }): Promise<{ scans: number; prompts: number }> {
   const { ctx } = args;
   if (!ctx.queue) throw new Error("reconcileAnalyses needs a queue");
-  const { db } = ctx.database;
+  const { db } = ctx;
   const scans = await findScansToPrepare(db, ctx.analysis.configKey);
   for (const scanId of scans) await ctx.queue.preparedScan(scanId);
   const staleBefore = new Date(Date.now() - args.input.processingStaleMs);

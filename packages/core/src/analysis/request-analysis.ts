@@ -6,7 +6,7 @@ import {
   loadPromptSource,
   markFindingPending,
 } from "@vulntriage/db";
-import type { ServiceContext } from "../context.js";
+import { type ServiceContext, withTransaction } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { promptInputFrom } from "./prepare-analyses.js";
 import { buildPrompt } from "./prompt.js";
@@ -36,7 +36,7 @@ export async function requestAnalysis(args: {
   input: { findingId: number; refresh: boolean };
 }): Promise<AnalysisAnswer> {
   const { ctx, input } = args;
-  const { db } = ctx.database;
+  const { db } = ctx;
   const state = await getAnalysisState(db, input.findingId);
   if (!state) throw new NotFoundError(`no finding with id ${input.findingId}`);
   const current = state.promptHash !== null && state.promptConfig === ctx.analysis.configKey;
@@ -65,12 +65,14 @@ export async function requestAnalysis(args: {
   const source = await loadPromptSource(db, input.findingId);
   if (!source) throw new NotFoundError(`no finding with id ${input.findingId}`);
   const { promptHash } = buildPrompt(promptInputFrom(source), ctx.analysis.prompt);
-  if (input.refresh) await forgetAnalysis(db, promptHash);
-  await markFindingPending(db, input.findingId, promptHash, ctx.analysis.configKey);
-  if (!input.refresh && (await completeFromCache(db, [promptHash])).size > 0) {
-    const answered = await getAnalysisState(db, input.findingId);
-    if (answered?.status === "completed") return completed(answered, true);
-  }
+  const answered = await withTransaction(ctx, async (tx) => {
+    if (input.refresh) await forgetAnalysis(tx, promptHash);
+    await markFindingPending(tx, input.findingId, promptHash, ctx.analysis.configKey);
+    if (input.refresh || (await completeFromCache(tx, [promptHash])).size === 0) return undefined;
+    return getAnalysisState(tx, input.findingId);
+  });
+  if (answered?.status === "completed") return completed(answered, true);
+  // After the commit: the job must find the finding pending.
   await enqueue(ctx, promptHash);
   return { finding_id: state.id, status: "pending" };
 }

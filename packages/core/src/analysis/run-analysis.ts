@@ -5,7 +5,7 @@ import {
   storeCompletedAnalysis,
   storeFailedAnalysis,
 } from "@vulntriage/db";
-import type { ServiceContext } from "../context.js";
+import { type ServiceContext, withTransaction } from "../context.js";
 import type { Analyzer } from "./ollama-analyzer.js";
 import { LlmError } from "./ollama-analyzer.js";
 import { AnalysisParseError, parseAnalysis } from "./parse-analysis.js";
@@ -35,7 +35,7 @@ export async function analyzePrompt(args: {
   input: { promptHash: string; lastAttempt: boolean; signal?: AbortSignal };
 }): Promise<AnalyzePromptOutcome> {
   const { ctx, analyzer, input } = args;
-  const { db } = ctx.database;
+  const { db } = ctx;
   const settings = ctx.analysis.prompt;
   if ((await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
 
@@ -59,7 +59,7 @@ export async function analyzePrompt(args: {
     // Cut by a worker shutdown, not by the model: never a failure, whatever attempt this was.
     if (input.signal?.aborted) throw new RetryLaterError(llmError.message);
     if (llmError.kind === "retry" && !input.lastAttempt) throw new RetryLaterError(llmError.message);
-    await storeFailedAnalysis(db, { ...meta, error: llmError.message });
+    await withTransaction(ctx, (tx) => storeFailedAnalysis(tx, { ...meta, error: llmError.message }));
     ctx.log.warn({ promptHash, error: llmError.message }, "analysis failed");
     throw new PermanentAnalysisError(llmError.message);
   }
@@ -80,12 +80,14 @@ export async function analyzePrompt(args: {
     return "completed";
   } catch (error) {
     if (!(error instanceof AnalysisParseError)) throw error;
-    await storeFailedAnalysis(db, {
-      ...meta,
-      error: `the model's answer could not be used: ${error.message}`,
-      rawOutput: answer.content,
-      doneReason: answer.doneReason,
-    });
+    await withTransaction(ctx, (tx) =>
+      storeFailedAnalysis(tx, {
+        ...meta,
+        error: `the model's answer could not be used: ${error.message}`,
+        rawOutput: answer.content,
+        doneReason: answer.doneReason,
+      }),
+    );
     return "failed";
   }
 }

@@ -18,7 +18,7 @@ export async function listScanFindings(args: {
   };
 }): Promise<Page<FindingDto> & { scan_id: number }> {
   const { ctx, input } = args;
-  const db = ctx.database.db;
+  const { db } = ctx;
   if ("imageName" in input.scan) assertQueryableImageName(input.scan.imageName);
   const scan =
     "scanId" in input.scan
@@ -45,7 +45,7 @@ export async function getFinding(args: {
   ctx: ServiceContext;
   input: { findingId: number };
 }): Promise<FindingDetailDto> {
-  const row = await findFindingById(args.ctx.database.db, args.input.findingId);
+  const row = await findFindingById(args.ctx.db, args.input.findingId);
   if (!row) throw new NotFoundError(`no finding with id ${args.input.findingId}`);
   return toFindingDetailDto(row);
 }

@@ -28,7 +28,7 @@ export async function ingestReport(args: {
 }): Promise<IngestReportResult> {
   const { ctx, input } = args;
   const imageName = validateImageName(input.imageName);
-  const db = ctx.database.db;
+  const { db } = ctx;
 
   // A CI retry sends the same bytes: recognise it before spending anything on parsing.
   const uploadHash = hash(
@@ -52,7 +52,7 @@ export async function ingestReport(args: {
   // Shape errors are thrown here, before any write; entry errors while streaming roll back.
   const reader = readTrivyReport(input.body, { imageName });
 
-  const result = await insertScanStreaming(ctx.database, {
+  const result = await insertScanStreaming(db, {
     uploadHash,
     findings: reader.batches(),
     finish: () => {

@@ -10,7 +10,7 @@ export async function listScans(args: {
   ctx: ServiceContext;
   input: { limit: number; offset: number };
 }): Promise<Page<ScanDto>> {
-  const { rows, total } = await listScanRows(args.ctx.database.db, args.input);
+  const { rows, total } = await listScanRows(args.ctx.db, args.input);
   return { items: rows.map(toScanDto), total, limit: args.input.limit, offset: args.input.offset };
 }
 
@@ -19,7 +19,7 @@ export async function getLatestScanByImageName(args: {
   input: { imageName: string };
 }): Promise<ScanDto> {
   assertQueryableImageName(args.input.imageName);
-  const row = await findLatestScanByImageName(args.ctx.database.db, args.input.imageName);
+  const row = await findLatestScanByImageName(args.ctx.db, args.input.imageName);
   if (!row) throw new NotFoundError(`no scan of image ${JSON.stringify(args.input.imageName)}`);
   return toScanDto(row);
 }

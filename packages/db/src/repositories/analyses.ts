@@ -1,136 +1,170 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "../client.js";
+import { type AnyColumn, and, eq, inArray, isNotNull, isNull, lt, min, or, type SQL, sql } from "drizzle-orm";
+import type { Executor } from "../client.js";
+import { llmAnalyses as a, containerFindings as f, containerScans as s } from "../schema/index.js";
 
 // Analysis state lives on the findings (status, prompt hash) and in llm_analyses (one row per
 // distinct prompt). These statements move it along set-wise: one statement per step, never a
 // statement per finding.
 
-export type PromptSourceRow = {
-  id: number;
-  severityRank: number;
-  vulnerabilityId: string | null;
-  title: string | null;
-  description: string | null;
-  severity: string;
-  cvss: unknown;
-  cweIds: string[] | null;
-  pkgName: string;
-  installedVersion: string | null;
-  fixedVersion: string | null;
-  status: string | null;
-  packageType: string | null;
-  osFamily: string | null;
-  osName: string | null;
+const WAITING = ["pending", "processing"];
+
+const promptSource = {
+  id: f.id,
+  severityRank: f.severityRank,
+  vulnerabilityId: f.vulnerabilityId,
+  title: f.title,
+  description: sql<string | null>`${f.cveData}->>'Description'`,
+  severity: f.severity,
+  cvss: f.cvss,
+  cweIds: f.cweIds,
+  pkgName: f.pkgName,
+  installedVersion: f.installedVersion,
+  fixedVersion: f.fixedVersion,
+  status: f.status,
+  packageType: sql<string | null>`coalesce(${f.type}, ${f.class})`,
+  osFamily: s.osFamily,
+  osName: s.osName,
 };
 
-const PROMPT_SOURCE_COLUMNS = sql`f.id, f.severity_rank as "severityRank", f.vulnerability_id as "vulnerabilityId",
-  f.title, f.cve_data->>'Description' as description, f.severity, f.cvss, f.cwe_ids as "cweIds",
-  f.pkg_name as "pkgName", f.installed_version as "installedVersion", f.fixed_version as "fixedVersion",
-  f.status, coalesce(f.type, f.class) as "packageType", s.os_family as "osFamily", s.os_name as "osName"`;
+function selectPromptSource(db: Executor) {
+  return db.select(promptSource).from(f).innerJoin(s, eq(s.id, f.scanId));
+}
+
+/** What a finding's prompt is built from: the finding, its package and its scan's OS. */
+export type PromptSourceRow = Awaited<ReturnType<typeof selectPromptSource>>[number];
+
+/** A text[] parameter: one bound array however many values, not one placeholder each. */
+function textArray(values: string[]): SQL {
+  return sql`${sql.param(values)}::text[]`;
+}
+
+function computedUnderOtherSettings(promptConfig: string): SQL {
+  return sql`${f.llmPromptConfig} is distinct from ${promptConfig}`;
+}
 
 /** Pending findings of a scan whose prompt hash is missing or was computed under other settings. */
 export async function listUnpreparedFindings(
-  db: Database,
+  db: Executor,
   scanId: number,
   promptConfig: string,
 ): Promise<PromptSourceRow[]> {
-  const result = await db.execute<PromptSourceRow>(sql`
-    select ${PROMPT_SOURCE_COLUMNS}
-    from container_findings f join container_scans s on s.id = f.scan_id
-    where f.scan_id = ${scanId} and f.llm_analysis_status = 'pending'
-      and (f.llm_prompt_hash is null or f.llm_prompt_config is distinct from ${promptConfig})`);
-  return result.rows;
+  return selectPromptSource(db).where(
+    and(
+      eq(f.scanId, scanId),
+      eq(f.llmAnalysisStatus, "pending"),
+      or(isNull(f.llmPromptHash), computedUnderOtherSettings(promptConfig)),
+    ),
+  );
 }
 
 export async function loadPromptSource(
-  db: Database,
+  db: Executor,
   findingId: number,
 ): Promise<PromptSourceRow | undefined> {
-  const result = await db.execute<PromptSourceRow>(sql`
-    select ${PROMPT_SOURCE_COLUMNS}
-    from container_findings f join container_scans s on s.id = f.scan_id
-    where f.id = ${findingId}`);
-  return result.rows[0];
+  const [row] = await selectPromptSource(db).where(eq(f.id, findingId));
+  return row;
 }
 
 export async function setPromptHashes(
-  db: Database,
+  db: Executor,
   ids: number[],
   hashes: string[],
   promptConfig: string,
 ): Promise<void> {
+  // Raw: drizzle's update cannot take its values from unnest(), and one statement per finding is
+  // what this avoids.
   await db.execute(sql`
-    update container_findings f
-    set llm_prompt_hash = u.hash, llm_prompt_config = ${promptConfig}
-    from unnest(${`{${ids.join(",")}}`}::bigint[], ${`{${hashes.join(",")}}`}::text[]) as u(id, hash)
-    where f.id = u.id`);
+    update ${f} set llm_prompt_hash = u.hash, llm_prompt_config = ${promptConfig}
+    from unnest(${sql.param(ids)}::bigint[], ${textArray(hashes)}) as u(id, hash)
+    where ${f.id} = u.id`);
 }
 
-const COPY_ANALYSIS = sql`llm_analysis_summary = a.summary,
-  llm_analysis_recommendations = a.recommendations,
-  llm_analysis_risk_score = a.risk_score,
-  llm_analysis_timestamp = a.created_at,
-  llm_analysis_prompt_hash = a.prompt_hash,
-  llm_analysis_model = a.model,
-  llm_analysis_error = null,
-  llm_analysis_status = 'completed'`;
+/** The finding columns that show an analysis, filled from one llm_analyses row (or CTE over it). */
+function copyAnalysis(
+  from: Record<"summary" | "recommendations" | "riskScore" | "createdAt" | "promptHash" | "model", AnyColumn>,
+) {
+  return {
+    llmAnalysisSummary: sql`${from.summary}`,
+    llmAnalysisRecommendations: sql`${from.recommendations}`,
+    llmAnalysisRiskScore: sql`${from.riskScore}`,
+    llmAnalysisTimestamp: sql`${from.createdAt}`,
+    llmAnalysisPromptHash: sql`${from.promptHash}`,
+    llmAnalysisModel: sql`${from.model}`,
+    llmAnalysisError: null,
+    llmAnalysisStatus: "completed",
+  };
+}
 
 /**
  * Completes every waiting finding whose prompt is already answered in the cache; returns the
  * prompt hashes that were answered.
  */
-export async function completeFromCache(db: Database, hashes: string[]): Promise<Set<string>> {
+export async function completeFromCache(db: Executor, hashes: string[]): Promise<Set<string>> {
   if (hashes.length === 0) return new Set();
-  const result = await db.execute<{ hash: string }>(sql`
-    with answered as (
-      select prompt_hash from llm_analyses
-      where prompt_hash = any(${`{${hashes.join(",")}}`}::text[]) and status = 'completed'
-    ), updated as (
-      update container_findings f set ${COPY_ANALYSIS}
-      from llm_analyses a
-      where a.prompt_hash in (select prompt_hash from answered) and f.llm_prompt_hash = a.prompt_hash
-        and f.llm_analysis_status in ('pending', 'processing')
-    )
-    select prompt_hash as hash from answered`);
-  return new Set(result.rows.map((r) => r.hash));
+  const answered = db.$with("answered").as(
+    db
+      .select({ promptHash: a.promptHash })
+      .from(a)
+      .where(and(sql`${a.promptHash} = any(${textArray(hashes)})`, eq(a.status, "completed"))),
+  );
+  const updated = db.$with("updated").as(
+    db
+      .update(f)
+      .set(copyAnalysis(a))
+      .from(a)
+      .where(
+        and(
+          inArray(a.promptHash, db.select({ promptHash: answered.promptHash }).from(answered)),
+          eq(f.llmPromptHash, a.promptHash),
+          inArray(f.llmAnalysisStatus, WAITING),
+        ),
+      )
+      .returning({ id: f.id }),
+  );
+  const rows = await db.with(answered, updated).select({ hash: answered.promptHash }).from(answered);
+  return new Set(rows.map((r) => r.hash));
 }
 
 /**
  * Marks the waiting findings of one prompt as being processed and returns what the prompt is built
  * from (any one of them: they share the prompt), in one statement.
  */
-export async function claimPrompt(db: Database, promptHash: string): Promise<PromptSourceRow | undefined> {
-  const result = await db.execute<PromptSourceRow>(sql`
-    with claimed as (
-      update container_findings set llm_analysis_status = 'processing', llm_analysis_started_at = now()
-      where llm_prompt_hash = ${promptHash} and llm_analysis_status in ('pending', 'processing')
-      returning id
-    )
-    select ${PROMPT_SOURCE_COLUMNS}
-    from container_findings f join container_scans s on s.id = f.scan_id
-    where f.id = (select min(id) from claimed)`);
-  const row = result.rows[0];
-  return row && { ...row, id: Number(row.id) };
+export async function claimPrompt(db: Executor, promptHash: string): Promise<PromptSourceRow | undefined> {
+  const claimed = db.$with("claimed").as(
+    db
+      .update(f)
+      .set({ llmAnalysisStatus: "processing", llmAnalysisStartedAt: sql`now()` })
+      .where(and(eq(f.llmPromptHash, promptHash), inArray(f.llmAnalysisStatus, WAITING)))
+      .returning({ id: f.id }),
+  );
+  const [row] = await db
+    .with(claimed)
+    .select(promptSource)
+    .from(f)
+    .innerJoin(s, eq(s.id, f.scanId))
+    .where(eq(f.id, db.select({ id: min(claimed.id) }).from(claimed)));
+  return row;
 }
 
 /** A refresh: the stored answer to this prompt is no longer to be served, so whichever job runs next asks again. */
-export async function forgetAnalysis(db: Database, promptHash: string): Promise<void> {
-  await db.execute(sql`delete from llm_analyses where prompt_hash = ${promptHash}`);
+export async function forgetAnalysis(db: Executor, promptHash: string): Promise<void> {
+  await db.delete(a).where(eq(a.promptHash, promptHash));
 }
 
 /** Re-labels findings whose stored hash no longer matches the prompt their data builds now. */
 export async function movePromptHash(
-  db: Database,
+  db: Executor,
   from: string,
   to: string,
   promptConfig: string,
 ): Promise<void> {
-  await db.execute(sql`
-    update container_findings set llm_prompt_hash = ${to}, llm_prompt_config = ${promptConfig}
-    where llm_prompt_hash = ${from} and llm_analysis_status in ('pending', 'processing')`);
+  await db
+    .update(f)
+    .set({ llmPromptHash: to, llmPromptConfig: promptConfig })
+    .where(and(eq(f.llmPromptHash, from), inArray(f.llmAnalysisStatus, WAITING)));
 }
 
-export type CompletedAnalysis = {
+type CompletedAnalysis = {
   promptHash: string;
   templateVersion: string;
   model: string;
@@ -144,31 +178,48 @@ export type CompletedAnalysis = {
   durationMs: number | null;
 };
 
+/** The value an upsert proposed for `column` (PostgreSQL's `excluded` row). */
+function excluded(column: { name: string }): SQL {
+  return sql.raw(`excluded.${column.name}`);
+}
+
 /** Stores the answer once and copies it to every finding with that prompt, in one statement. */
-export async function storeCompletedAnalysis(db: Database, analysis: CompletedAnalysis): Promise<number> {
-  const result = await db.execute(sql`
-    with stored as (
-      insert into llm_analyses (prompt_hash, status, template_version, model, summary, recommendations,
-        risk_score, error, raw_output, done_reason, prompt_tokens, output_tokens, duration_ms, created_at)
-      values (${analysis.promptHash}, 'completed', ${analysis.templateVersion}, ${analysis.model},
-        ${analysis.summary}, ${JSON.stringify(analysis.recommendations)}::jsonb, ${analysis.riskScore}, null,
-        ${analysis.rawOutput}, ${analysis.doneReason}, ${analysis.promptTokens}, ${analysis.outputTokens},
-        ${analysis.durationMs}, now())
-      on conflict (prompt_hash) do update set status = excluded.status, template_version = excluded.template_version,
-        model = excluded.model, summary = excluded.summary, recommendations = excluded.recommendations,
-        risk_score = excluded.risk_score, error = null, raw_output = excluded.raw_output,
-        done_reason = excluded.done_reason, prompt_tokens = excluded.prompt_tokens,
-        output_tokens = excluded.output_tokens, duration_ms = excluded.duration_ms, created_at = now()
-      returning *
-    )
-    update container_findings f set ${COPY_ANALYSIS}
-    from stored a
-    -- One prompt, one result: every finding that asked it shows the latest answer.
-    where f.llm_prompt_hash = a.prompt_hash`);
+export async function storeCompletedAnalysis(db: Executor, analysis: CompletedAnalysis): Promise<number> {
+  const stored = db.$with("stored").as(
+    db
+      .insert(a)
+      .values({ ...analysis, status: "completed", error: null })
+      .onConflictDoUpdate({
+        target: a.promptHash,
+        set: {
+          status: excluded(a.status),
+          templateVersion: excluded(a.templateVersion),
+          model: excluded(a.model),
+          summary: excluded(a.summary),
+          recommendations: excluded(a.recommendations),
+          riskScore: excluded(a.riskScore),
+          error: null,
+          rawOutput: excluded(a.rawOutput),
+          doneReason: excluded(a.doneReason),
+          promptTokens: excluded(a.promptTokens),
+          outputTokens: excluded(a.outputTokens),
+          durationMs: excluded(a.durationMs),
+          createdAt: sql`now()`,
+        },
+      })
+      .returning(),
+  );
+  // One prompt, one result: every finding that asked it shows the latest answer.
+  const result = await db
+    .with(stored)
+    .update(f)
+    .set(copyAnalysis(stored))
+    .from(stored)
+    .where(eq(f.llmPromptHash, stored.promptHash));
   return result.rowCount ?? 0;
 }
 
-export type FailedAnalysis = {
+type FailedAnalysis = {
   promptHash: string;
   templateVersion: string;
   model: string;
@@ -178,102 +229,154 @@ export type FailedAnalysis = {
   doneReason?: string | null | undefined;
 };
 
-export async function storeFailedAnalysis(db: Database, failure: FailedAnalysis): Promise<number> {
+/** Two statements: run it in a transaction. */
+export async function storeFailedAnalysis(db: Executor, failure: FailedAnalysis): Promise<number> {
   if (failure.rawOutput !== undefined) {
-    await db.execute(sql`
-      insert into llm_analyses (prompt_hash, status, template_version, model, error, raw_output, done_reason, created_at)
-      values (${failure.promptHash}, 'failed', ${failure.templateVersion}, ${failure.model}, ${failure.error},
-        ${failure.rawOutput}, ${failure.doneReason ?? null}, now())
-      on conflict (prompt_hash) do update set status = 'failed', error = excluded.error,
-        raw_output = excluded.raw_output, done_reason = excluded.done_reason, created_at = now()
-      where llm_analyses.status = 'failed'`);
+    const row = {
+      promptHash: failure.promptHash,
+      status: "failed",
+      templateVersion: failure.templateVersion,
+      model: failure.model,
+      error: failure.error,
+      rawOutput: failure.rawOutput,
+      doneReason: failure.doneReason ?? null,
+    };
+    await db
+      .insert(a)
+      .values(row)
+      .onConflictDoUpdate({
+        target: a.promptHash,
+        set: {
+          status: "failed",
+          error: excluded(a.error),
+          rawOutput: excluded(a.rawOutput),
+          doneReason: excluded(a.doneReason),
+          createdAt: sql`now()`,
+        },
+        // A completed answer is never overwritten by a later failure of the same prompt.
+        setWhere: eq(a.status, "failed"),
+      });
   }
-  const result = await db.execute(sql`
-    update container_findings set llm_analysis_status = 'failed', llm_analysis_error = ${failure.error},
-      llm_analysis_prompt_hash = ${failure.promptHash}, llm_analysis_model = ${failure.model},
-      llm_analysis_timestamp = now()
-    where llm_prompt_hash = ${failure.promptHash} and llm_analysis_status in ('pending', 'processing')`);
+  const result = await db
+    .update(f)
+    .set({
+      llmAnalysisStatus: "failed",
+      llmAnalysisError: failure.error,
+      llmAnalysisPromptHash: failure.promptHash,
+      llmAnalysisModel: failure.model,
+      llmAnalysisTimestamp: sql`now()`,
+    })
+    .where(and(eq(f.llmPromptHash, failure.promptHash), inArray(f.llmAnalysisStatus, WAITING)));
   return result.rowCount ?? 0;
 }
 
-export type AnalysisState = {
-  id: number;
-  status: string | null;
-  promptHash: string | null;
-  promptConfig: string | null;
-  analysisPromptHash: string | null;
-  summary: string | null;
-  recommendations: string[] | null;
-  riskScore: number | null;
-  analyzedAt: Date | null;
-  error: string | null;
-  model: string | null;
+const analysisState = {
+  id: f.id,
+  status: f.llmAnalysisStatus,
+  promptHash: f.llmPromptHash,
+  promptConfig: f.llmPromptConfig,
+  analysisPromptHash: f.llmAnalysisPromptHash,
+  summary: f.llmAnalysisSummary,
+  recommendations: f.llmAnalysisRecommendations,
+  riskScore: f.llmAnalysisRiskScore,
+  analyzedAt: f.llmAnalysisTimestamp,
+  error: f.llmAnalysisError,
+  model: f.llmAnalysisModel,
 };
 
-// The analyze endpoint's hot path: a named (prepared once per connection) primary-key read of
-// the finding's own small columns, with no join and no rebuilt prompt.
-const ANALYSIS_STATE_QUERY = {
-  name: "vulntriage-analysis-state",
-  text: `select id, llm_analysis_status as status, llm_prompt_hash as "promptHash",
-      llm_prompt_config as "promptConfig", llm_analysis_prompt_hash as "analysisPromptHash",
-      llm_analysis_summary as summary, llm_analysis_recommendations as recommendations,
-      llm_analysis_risk_score as "riskScore", llm_analysis_timestamp as "analyzedAt",
-      llm_analysis_error as error, llm_analysis_model as model
-    from container_findings where id = $1`,
-};
+function analysisStateQuery(db: Executor) {
+  return db
+    .select(analysisState)
+    .from(f)
+    .where(eq(f.id, sql.placeholder("id")));
+}
+
+export type AnalysisState = Awaited<ReturnType<typeof analysisStateQuery>>[number];
+
+// The analyze endpoint's hot path: a named statement, prepared once per connection, reading the
+// finding's own small columns by primary key with no join and no rebuilt prompt.
+const preparedStates = new WeakMap<Executor, ReturnType<ReturnType<typeof analysisStateQuery>["prepare"]>>();
 
 /** Everything the analyze endpoint answers with, by primary key, without the finding's bulky data. */
-export async function getAnalysisState(db: Database, findingId: number): Promise<AnalysisState | undefined> {
-  const result = await db.$client.query<AnalysisState>({ ...ANALYSIS_STATE_QUERY, values: [findingId] });
-  return result.rows[0];
+export async function getAnalysisState(db: Executor, findingId: number): Promise<AnalysisState | undefined> {
+  let prepared = preparedStates.get(db);
+  if (!prepared) {
+    prepared = analysisStateQuery(db).prepare("vulntriage_analysis_state");
+    preparedStates.set(db, prepared);
+  }
+  const [row] = await prepared.execute({ id: findingId });
+  return row;
 }
 
 export async function markFindingPending(
-  db: Database,
+  db: Executor,
   findingId: number,
   promptHash: string,
   promptConfig: string,
 ): Promise<void> {
-  await db.execute(sql`
-    update container_findings set llm_analysis_status = 'pending', llm_prompt_hash = ${promptHash},
-      llm_prompt_config = ${promptConfig}, llm_analysis_error = null, llm_analysis_started_at = null
-    where id = ${findingId}`);
+  await db
+    .update(f)
+    .set({
+      llmAnalysisStatus: "pending",
+      llmPromptHash: promptHash,
+      llmPromptConfig: promptConfig,
+      llmAnalysisError: null,
+      llmAnalysisStartedAt: null,
+    })
+    .where(eq(f.id, findingId));
 }
 
 /** Scans with pending findings that still need their prompts computed. */
-export async function findScansToPrepare(db: Database, promptConfig: string): Promise<number[]> {
-  const result = await db.execute<{ scanId: number }>(sql`
-    select distinct scan_id as "scanId" from container_findings
-    where llm_analysis_status = 'pending'
-      and (llm_prompt_hash is null or llm_prompt_config is distinct from ${promptConfig})`);
-  return result.rows.map((r) => Number(r.scanId));
+export async function findScansToPrepare(db: Executor, promptConfig: string): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ scanId: f.scanId })
+    .from(f)
+    .where(
+      and(
+        eq(f.llmAnalysisStatus, "pending"),
+        or(isNull(f.llmPromptHash), computedUnderOtherSettings(promptConfig)),
+      ),
+    );
+  return rows.map((r) => r.scanId);
+}
+
+export type OpenPrompt = { promptHash: string; severityRank: number };
+
+/** Distinct prompts computed under `promptConfig` among the findings `where` selects, most severe rank each. */
+async function distinctPrompts(
+  db: Executor,
+  promptConfig: string,
+  where: SQL | undefined,
+): Promise<OpenPrompt[]> {
+  const rows = await db
+    .select({ promptHash: f.llmPromptHash, severityRank: min(f.severityRank) })
+    .from(f)
+    .where(and(isNotNull(f.llmPromptHash), eq(f.llmPromptConfig, promptConfig), where))
+    .groupBy(f.llmPromptHash);
+  return rows.map((r) => ({ promptHash: r.promptHash as string, severityRank: r.severityRank as number }));
 }
 
 /** The distinct pending prompts of one scan, with the most severe finding's rank for each. */
 export async function findPendingPromptsOfScan(
-  db: Database,
+  db: Executor,
   scanId: number,
   promptConfig: string,
-): Promise<{ promptHash: string; severityRank: number }[]> {
-  const result = await db.execute<{ promptHash: string; severityRank: number }>(sql`
-    select llm_prompt_hash as "promptHash", min(severity_rank)::int as "severityRank" from container_findings
-    where scan_id = ${scanId} and llm_analysis_status = 'pending' and llm_prompt_hash is not null
-      and llm_prompt_config = ${promptConfig}
-    group by llm_prompt_hash`);
-  return result.rows;
+): Promise<OpenPrompt[]> {
+  return distinctPrompts(db, promptConfig, and(eq(f.scanId, scanId), eq(f.llmAnalysisStatus, "pending")));
 }
 
 /** Prompts someone waits for: pending ones, and processing ones whose worker went silent. */
 export async function findOpenPrompts(
-  db: Database,
+  db: Executor,
   promptConfig: string,
   staleBefore: Date,
-): Promise<{ promptHash: string; severityRank: number }[]> {
-  const result = await db.execute<{ promptHash: string; severityRank: number }>(sql`
-    select llm_prompt_hash as "promptHash", min(severity_rank)::int as "severityRank" from container_findings
-    where llm_prompt_hash is not null and llm_prompt_config = ${promptConfig}
-      and (llm_analysis_status = 'pending'
-        or (llm_analysis_status = 'processing' and llm_analysis_started_at < ${staleBefore.toISOString()}::timestamptz))
-    group by llm_prompt_hash`);
-  return result.rows;
+): Promise<OpenPrompt[]> {
+  return distinctPrompts(
+    db,
+    promptConfig,
+    or(
+      eq(f.llmAnalysisStatus, "pending"),
+      and(eq(f.llmAnalysisStatus, "processing"), lt(f.llmAnalysisStartedAt, staleBefore)),
+    ),
+  );
 }

@@ -1,45 +1,28 @@
-import { and, asc, count, eq, inArray, type SQL } from "drizzle-orm";
-import type { Database } from "../client.js";
+import { and, asc, count, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
+import type { Executor } from "../client.js";
 import { containerFindings } from "../schema/index.js";
 
 export type FindingRow = typeof containerFindings.$inferSelect;
 
-// Lists leave out cve_data: it is most of a finding's bytes and only the single-finding read needs it.
-const listColumns = {
-  id: containerFindings.id,
-  scanId: containerFindings.scanId,
-  vulnerabilityId: containerFindings.vulnerabilityId,
-  pkgName: containerFindings.pkgName,
-  pkgId: containerFindings.pkgId,
-  purl: containerFindings.purl,
-  installedVersion: containerFindings.installedVersion,
-  fixedVersion: containerFindings.fixedVersion,
-  status: containerFindings.status,
-  severity: containerFindings.severity,
-  target: containerFindings.target,
-  class: containerFindings.class,
-  type: containerFindings.type,
-  pkgPath: containerFindings.pkgPath,
-  title: containerFindings.title,
-  primaryUrl: containerFindings.primaryUrl,
-  cvss: containerFindings.cvss,
-  cweIds: containerFindings.cweIds,
-  llmAnalysisSummary: containerFindings.llmAnalysisSummary,
-  llmAnalysisRecommendations: containerFindings.llmAnalysisRecommendations,
-  llmAnalysisRiskScore: containerFindings.llmAnalysisRiskScore,
-  llmAnalysisTimestamp: containerFindings.llmAnalysisTimestamp,
-  llmAnalysisPromptHash: containerFindings.llmAnalysisPromptHash,
-  llmAnalysisModel: containerFindings.llmAnalysisModel,
-  llmAnalysisStatus: containerFindings.llmAnalysisStatus,
-  llmAnalysisError: containerFindings.llmAnalysisError,
-};
+// Lists leave out cve_data (most of a finding's bytes; only the single-finding read needs it) and
+// the bookkeeping columns no answer shows.
+const {
+  cveData: _cveData,
+  identityHash: _identityHash,
+  severityRank: _severityRank,
+  llmPromptHash: _llmPromptHash,
+  llmPromptConfig: _llmPromptConfig,
+  llmAnalysisStartedAt: _llmAnalysisStartedAt,
+  ...listColumns
+} = getTableColumns(containerFindings);
 
-export type FindingListRow = Omit<
-  FindingRow,
-  "cveData" | "identityHash" | "severityRank" | "llmPromptHash" | "llmPromptConfig" | "llmAnalysisStartedAt"
->;
+function selectFindingList(db: Executor) {
+  return db.select(listColumns).from(containerFindings);
+}
 
-export type FindingFilter = {
+export type FindingListRow = Awaited<ReturnType<typeof selectFindingList>>[number];
+
+type FindingFilter = {
   scanId: number;
   severities?: string[] | undefined;
   statuses?: string[] | undefined;
@@ -48,7 +31,7 @@ export type FindingFilter = {
 };
 
 export async function listFindings(
-  db: Database,
+  db: Executor,
   filter: FindingFilter,
 ): Promise<{ rows: FindingListRow[]; total: number }> {
   const conditions: SQL[] = [eq(containerFindings.scanId, filter.scanId)];
@@ -56,9 +39,7 @@ export async function listFindings(
   if (filter.statuses?.length) conditions.push(inArray(containerFindings.status, filter.statuses));
   const where = and(...conditions);
   const [rows, totals] = await Promise.all([
-    db
-      .select(listColumns)
-      .from(containerFindings)
+    selectFindingList(db)
       .where(where)
       .orderBy(asc(containerFindings.severityRank), asc(containerFindings.id))
       .limit(filter.limit)
@@ -68,7 +49,7 @@ export async function listFindings(
   return { rows, total: totals[0]?.total ?? 0 };
 }
 
-export async function findFindingById(db: Database, id: number): Promise<FindingRow | undefined> {
+export async function findFindingById(db: Executor, id: number): Promise<FindingRow | undefined> {
   const [row] = await db.select().from(containerFindings).where(eq(containerFindings.id, id)).limit(1);
   return row;
 }

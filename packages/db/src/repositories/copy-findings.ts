@@ -1,0 +1,130 @@
+import { once } from "node:events";
+import { getTableName } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { containerFindings as f } from "../schema/index.js";
+import { copyJson, copyText, copyTextArray } from "./copy-text.js";
+
+type FindingColumns = typeof f.$inferInsert;
+
+/** A finding as the report parser hands it over: table columns, with its JSON already serialised. */
+export type NewFinding = Required<
+  Pick<
+    FindingColumns,
+    | "identityHash"
+    | "vulnerabilityId"
+    | "pkgName"
+    | "pkgId"
+    | "purl"
+    | "installedVersion"
+    | "fixedVersion"
+    | "status"
+    | "severity"
+    | "severityRank"
+    | "target"
+    | "class"
+    | "type"
+    | "pkgPath"
+    | "title"
+    | "primaryUrl"
+    | "cweIds"
+  >
+> & { cvssJson: string | null; cveDataJson: string };
+
+// The column each field fills, in COPY order. Names and encodings come from the table definition,
+// so the COPY cannot drift from the schema; `satisfies` fails the build when a field has none.
+const COPIED = {
+  identityHash: f.identityHash,
+  vulnerabilityId: f.vulnerabilityId,
+  pkgName: f.pkgName,
+  pkgId: f.pkgId,
+  purl: f.purl,
+  installedVersion: f.installedVersion,
+  fixedVersion: f.fixedVersion,
+  status: f.status,
+  severity: f.severity,
+  severityRank: f.severityRank,
+  target: f.target,
+  class: f.class,
+  type: f.type,
+  pkgPath: f.pkgPath,
+  title: f.title,
+  primaryUrl: f.primaryUrl,
+  cvssJson: f.cvss,
+  cweIds: f.cweIds,
+  cveDataJson: f.cveData,
+} satisfies { [K in keyof NewFinding]-?: PgColumn };
+
+type Encoder = (value: never) => string;
+
+function encoderFor(column: PgColumn): Encoder {
+  switch (column.columnType) {
+    case "PgText":
+      return copyText as Encoder;
+    case "PgJsonb":
+      return copyJson as Encoder;
+    case "PgArray":
+      return copyTextArray as Encoder;
+    case "PgSmallInt":
+    case "PgInteger":
+      return String as Encoder;
+    default:
+      throw new Error(`no COPY encoding for ${column.name} (${column.columnType})`);
+  }
+}
+
+const FIELDS = Object.keys(COPIED) as (keyof NewFinding)[];
+const ENCODERS = Object.values(COPIED).map(encoderFor);
+const COLUMN_LIST = [f.scanId, ...Object.values(COPIED), f.llmAnalysisStatus].map((c) => c.name).join(", ");
+
+function copyRow(finding: NewFinding): string {
+  let row = "";
+  for (let i = 0; i < FIELDS.length; i++) {
+    row += `${(ENCODERS[i] as (value: unknown) => string)(finding[FIELDS[i] as keyof NewFinding])}\t`;
+  }
+  return row;
+}
+
+// Lets the row builder run ahead of PostgreSQL instead of waiting for each chunk to be consumed.
+const COPY_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Streams findings into one COPY on `connection` (inside its transaction). A batch iterator that
+ * throws sends CopyFail, so PostgreSQL discards the rows and the transaction can be rolled back.
+ */
+export async function copyFindings(
+  connection: pg.ClientBase,
+  scanId: number,
+  batches: Iterable<NewFinding[]>,
+  pendingUpToRank: number | null,
+): Promise<void> {
+  const stream = connection.query(
+    copyFrom(`copy ${getTableName(f)} (${COLUMN_LIST}) from stdin`, { highWaterMark: COPY_BUFFER_BYTES }),
+  );
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+  });
+  // A failed COPY rejects `finished` before anyone awaits it; the rejection is read below.
+  finished.catch(() => {});
+  const prefix = `${scanId}\t`;
+  try {
+    for (const batch of batches) {
+      let chunk = "";
+      for (const finding of batch) {
+        const pending = pendingUpToRank !== null && finding.severityRank <= pendingUpToRank;
+        chunk += `${prefix}${copyRow(finding)}${pending ? "pending" : "\\N"}\n`;
+      }
+      if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), finished]);
+      // Let the socket flush while the next batch is built, so PostgreSQL works in parallel.
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  } catch (error) {
+    stream.destroy(error as Error);
+    await finished.catch(() => {});
+    throw error;
+  }
+  stream.end();
+  await finished;
+}
