@@ -1,6 +1,7 @@
 // Domain errors carry a stable code; the API maps codes to HTTP statuses in one place.
 export type ErrorCode =
   | "malformed_json"
+  | "malformed_body"
   | "invalid_request"
   | "invalid_report"
   | "unsupported_report"
@@ -12,8 +13,8 @@ export type ErrorCode =
 export class DomainError extends Error {
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
@@ -22,6 +23,32 @@ export class DomainError extends Error {
 export class MalformedJsonError extends DomainError {
   constructor(message: string) {
     super("malformed_json", message);
+  }
+}
+
+/** A body that cannot be read as sent: a broken gzip stream, a length that does not match. */
+export class MalformedBodyError extends DomainError {
+  constructor(message: string) {
+    super("malformed_body", message);
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor(message: string) {
+    super("payload_too_large", message);
+  }
+}
+
+/** A report larger than MAX_REPORT_BYTES, however it was sent. */
+export function reportTooLarge(maxReportBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    `the report is larger than the ${maxReportBytes} bytes this server accepts (MAX_REPORT_BYTES), after gzip decoding`,
+  );
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(message: string) {
+    super("unsupported_media_type", message);
   }
 }
 
@@ -52,7 +79,7 @@ export class NotFoundError extends DomainError {
 }
 
 export class DependencyUnavailableError extends DomainError {
-  constructor(message: string) {
-    super("dependency_unavailable", message);
+  constructor(message: string, options?: ErrorOptions) {
+    super("dependency_unavailable", message, options);
   }
 }

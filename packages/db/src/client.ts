@@ -2,6 +2,7 @@ import { type ExtractTablesWithRelations, is } from "drizzle-orm";
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import pg from "pg";
+import { sqlState } from "./errors.js";
 import * as schema from "./schema/index.js";
 
 type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -72,23 +73,11 @@ export async function withConnection<T>(
   try {
     return await drizzle(connection, { schema }).transaction((tx) => fn(tx, connection));
   } catch (error) {
-    if (!reportedByServer(error)) failure = error as Error;
+    if (sqlState(error) === undefined) failure = error as Error;
     throw error;
   } finally {
     // A connection that failed other than by the server's own answer (a unique violation, say)
     // may be broken: the pool discards it rather than hand it out again.
     connection.release(failure);
   }
-}
-
-/** drizzle wraps driver errors; the server's own error sits on the error or along its causes. */
-export function sqlState(error: unknown): string | undefined {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (e instanceof pg.DatabaseError) return e.code;
-  }
-  return undefined;
-}
-
-function reportedByServer(error: unknown): boolean {
-  return sqlState(error) !== undefined;
 }

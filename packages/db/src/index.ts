@@ -1,5 +1,6 @@
 export * from "./client.js";
 export * from "./ensure-database.js";
+export * from "./errors.js";
 export * from "./migrate.js";
 export * from "./repositories/analyses.js";
 export * from "./repositories/findings.js";

@@ -1,8 +1,9 @@
-import { DomainError, type ErrorCode } from "@vulntriage/core";
+import { DomainError, type ErrorCode, MalformedBodyError, reportTooLarge } from "@vulntriage/core";
 import type { FastifyError, FastifyInstance } from "fastify";
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   malformed_json: 400,
+  malformed_body: 400,
   invalid_request: 400,
   invalid_report: 422,
   unsupported_report: 422,
@@ -12,21 +13,18 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   dependency_unavailable: 503,
 };
 
-// Fastify's own errors that a client can cause, with the answer a client should read.
-const FASTIFY_ERRORS: Record<string, { status: number; error: string; message?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, error: "payload_too_large" },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
-    error: "unsupported_media_type",
-    message: "send the report as application/json (curl: -H 'Content-Type: application/json')",
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    status: 400,
-    error: "malformed_body",
-    message: "the body's length does not match its Content-Length header",
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: "malformed_json", message: "the body is empty" },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: "malformed_json" },
+// Fastify's own errors that a client can cause, as the domain errors a client should read.
+const FASTIFY_ERRORS: Record<string, (error: FastifyError, maxReportBytes: number) => DomainError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (_error, maxReportBytes) => reportTooLarge(maxReportBytes),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    new DomainError(
+      "unsupported_media_type",
+      "send the report as application/json (curl: -H 'Content-Type: application/json')",
+    ),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    new MalformedBodyError("the body's length does not match its Content-Length header"),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new DomainError("malformed_json", "the body is empty"),
+  FST_ERR_CTP_INVALID_JSON_BODY: (error) => new DomainError("malformed_json", error.message),
 };
 
 const CLIENT_ERROR_NAMES: Record<number, string> = {
@@ -34,17 +32,6 @@ const CLIENT_ERROR_NAMES: Record<number, string> = {
   413: "payload_too_large",
   415: "unsupported_media_type",
 };
-
-// Connection failures and server shutdowns from pg: the database, not the request, is at fault.
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "57P01",
-  "57P03",
-  "53300",
-]);
 
 type ErrorBody = { error: string; message: string };
 
@@ -67,29 +54,15 @@ export function registerErrorHandling(app: FastifyInstance, options: { maxReport
 }
 
 function describeError(error: FastifyError, maxReportBytes: number): { status: number; body: ErrorBody } {
-  if (error instanceof DomainError) {
-    return { status: STATUS_BY_CODE[error.code], body: { error: error.code, message: error.message } };
-  }
+  const fromFastify = error.code ? FASTIFY_ERRORS[error.code]?.(error, maxReportBytes) : undefined;
+  const domain = error instanceof DomainError ? error : fromFastify;
+  if (domain)
+    return { status: STATUS_BY_CODE[domain.code], body: { error: domain.code, message: domain.message } };
   if (error.validation) {
     const where = error.validationContext ?? "request";
     return {
       status: 400,
       body: { error: "invalid_request", message: `${where}${error.message.slice(where.length)}` },
-    };
-  }
-  const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
-  if (known) {
-    const message =
-      known.status === 413
-        ? `the report is larger than the ${maxReportBytes} bytes this server accepts (MAX_REPORT_BYTES), after gzip decoding`
-        : (known.message ?? error.message);
-    return { status: known.status, body: { error: known.error, message } };
-  }
-  const driverCode = error.code ?? (error.cause as { code?: string } | undefined)?.code;
-  if (driverCode && UNAVAILABLE_CODES.has(driverCode)) {
-    return {
-      status: 503,
-      body: { error: "dependency_unavailable", message: "the database is not answering; try again" },
     };
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

@@ -1,21 +1,12 @@
 import { Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { MalformedBodyError, reportTooLarge, UnsupportedMediaTypeError } from "@vulntriage/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 
 declare module "fastify" {
   interface FastifyRequest {
     /** The body exactly as received, when the client sent it gzip-encoded. */
     gzipBody?: Buffer;
-  }
-}
-
-class BodyError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
   }
 }
 
@@ -36,11 +27,7 @@ export function acceptReportBodies(app: FastifyInstance, maxReportBytes: number)
     const encoding = (request.headers["content-encoding"] ?? "identity").toLowerCase().trim();
     if (encoding === "identity" || encoding === "") return payload;
     if (encoding !== "gzip" && encoding !== "x-gzip") {
-      throw new BodyError(
-        415,
-        "VT_UNSUPPORTED_ENCODING",
-        `Content-Encoding ${encoding} is not supported; use gzip`,
-      );
+      throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding} is not supported; use gzip`);
     }
     return inflate(request, payload, maxReportBytes);
   });
@@ -59,10 +46,9 @@ function inflate(
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       inflatedLength += chunk.length;
       if (inflatedLength > limit) {
-        const error = new BodyError(413, "FST_ERR_CTP_BODY_TOO_LARGE", "inflated body too large");
         payload.unpipe(gunzip);
         gunzip.destroy();
-        callback(error);
+        callback(reportTooLarge(limit));
         return;
       }
       callback(null, chunk);
@@ -78,9 +64,7 @@ function inflate(
     request.gzipBody = Buffer.concat(compressed);
   });
   gunzip.on("error", (error) => {
-    counted.destroy(
-      new BodyError(400, "FST_ERR_CTP_INVALID_GZIP", `the gzip body could not be inflated: ${error.message}`),
-    );
+    counted.destroy(new MalformedBodyError(`the gzip body could not be inflated: ${error.message}`));
   });
   payload.pipe(gunzip).pipe(counted);
   return counted;

@@ -8,6 +8,7 @@ import {
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
 import { NotFoundError } from "../errors.js";
+import { verb } from "../verb.js";
 import { promptInputFrom } from "./prepare-analyses.js";
 import { buildPrompt } from "./prompt.js";
 
@@ -31,7 +32,7 @@ export type AnalysisAnswer =
  * sure the finding's prompt is queued and says it is pending. A failed analysis stays failed until
  * `refresh` asks again.
  */
-export async function requestAnalysis(args: {
+export const requestAnalysis = verb(async function requestAnalysis(args: {
   ctx: ServiceContext;
   input: { findingId: number; refresh: boolean };
 }): Promise<AnalysisAnswer> {
@@ -75,7 +76,7 @@ export async function requestAnalysis(args: {
   // After the commit: the job must find the finding pending.
   await enqueue(ctx, promptHash);
   return { finding_id: state.id, status: "pending" };
-}
+});
 
 function completed(state: AnalysisState, cached: boolean): AnalysisAnswer {
   return {

@@ -3,11 +3,12 @@ import type { ServiceContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { assertQueryableImageName, type Page } from "../scans/read-scans.js";
 import type { Severity } from "../trivy/severity.js";
+import { verb } from "../verb.js";
 import { type FindingDetailDto, type FindingDto, toFindingDetailDto, toFindingDto } from "./finding-dto.js";
 
 export type ScanIdentifier = { scanId: number } | { imageName: string };
 
-export async function listScanFindings(args: {
+export const listScanFindings = verb(async function listScanFindings(args: {
   ctx: ServiceContext;
   input: {
     scan: ScanIdentifier;
@@ -39,13 +40,13 @@ export async function listScanFindings(args: {
     offset: input.offset,
   });
   return { scan_id: scan.id, items: rows.map(toFindingDto), total, limit: input.limit, offset: input.offset };
-}
+});
 
-export async function getFinding(args: {
+export const getFinding = verb(async function getFinding(args: {
   ctx: ServiceContext;
   input: { findingId: number };
 }): Promise<FindingDetailDto> {
   const row = await findFindingById(args.ctx.db, args.input.findingId);
   if (!row) throw new NotFoundError(`no finding with id ${args.input.findingId}`);
   return toFindingDetailDto(row);
-}
+});

@@ -5,6 +5,7 @@ import { findScanByUploadHash, insertScanStreaming, type NewScan, type StoredRep
 import type { ServiceContext } from "../context.js";
 import { InvalidRequestError } from "../errors.js";
 import { type ParsedScan, readTrivyReport } from "../trivy/parse-report.js";
+import { verb } from "../verb.js";
 import { imageNameProblem } from "./image-name.js";
 import { type ScanDto, toScanDto } from "./scan-dto.js";
 
@@ -22,7 +23,7 @@ export type IngestReportResult =
   | { duplicate: false; scan: ScanDto; findingsIngested: number }
   | { duplicate: true; scan: ScanDto };
 
-export async function ingestReport(args: {
+export const ingestReport = verb(async function ingestReport(args: {
   ctx: ServiceContext;
   input: IngestReportInput;
 }): Promise<IngestReportResult> {
@@ -72,7 +73,7 @@ export async function ingestReport(args: {
     }
   }
   return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: result.scan.findingCount };
-}
+});
 
 function toNewScan(scan: ParsedScan): NewScan {
   return {

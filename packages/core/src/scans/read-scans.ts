@@ -1,20 +1,21 @@
 import { findLatestScanByImageName, listScans as listScanRows } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
 import { InvalidRequestError, NotFoundError } from "../errors.js";
+import { verb } from "../verb.js";
 import { imageNameProblem } from "./image-name.js";
 import { type ScanDto, toScanDto } from "./scan-dto.js";
 
 export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
 
-export async function listScans(args: {
+export const listScans = verb(async function listScans(args: {
   ctx: ServiceContext;
   input: { limit: number; offset: number };
 }): Promise<Page<ScanDto>> {
   const { rows, total } = await listScanRows(args.ctx.db, args.input);
   return { items: rows.map(toScanDto), total, limit: args.input.limit, offset: args.input.offset };
-}
+});
 
-export async function getLatestScanByImageName(args: {
+export const getLatestScanByImageName = verb(async function getLatestScanByImageName(args: {
   ctx: ServiceContext;
   input: { imageName: string };
 }): Promise<ScanDto> {
@@ -22,7 +23,7 @@ export async function getLatestScanByImageName(args: {
   const row = await findLatestScanByImageName(args.ctx.db, args.input.imageName);
   if (!row) throw new NotFoundError(`no scan of image ${JSON.stringify(args.input.imageName)}`);
   return toScanDto(row);
-}
+});
 
 /** A name that could never be stored is a bad request, and must not reach SQL (NUL bytes). */
 export function assertQueryableImageName(name: string): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, count, desc, eq, sql } from "drizzle-orm";
-import { type Executor, sqlState, type Transaction, withConnection } from "../client.js";
+import { type Executor, type Transaction, withConnection } from "../client.js";
+import { sqlState } from "../errors.js";
 import { containerFindings, containerScanReports, containerScans } from "../schema/index.js";
 import { copyFindings, type NewFinding } from "./copy-findings.js";
 

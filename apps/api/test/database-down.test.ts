@@ -1,0 +1,58 @@
+import { analysisSettings, silentLogger } from "@vulntriage/core";
+import { createDatabase } from "@vulntriage/db";
+import { listen, readTrivyFixture } from "@vulntriage/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type App, buildApp } from "../src/app.js";
+
+// Nothing listens on port 1: every connection attempt is refused, as with a stopped PostgreSQL.
+const database = createDatabase("postgres://postgres@127.0.0.1:1/vulntriage", { maxConnections: 2 });
+let app: App;
+let url: string;
+
+beforeAll(async () => {
+  const analysis = analysisSettings({ model: "m", analyzeOnIngest: false, analyzeMinSeverity: "UNKNOWN" });
+  app = await buildApp({
+    ctx: { db: database.db, analysis, log: silentLogger },
+    maxReportBytes: 64 * 1024 * 1024,
+  });
+  url = await listen(app);
+});
+
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+const UNAVAILABLE = { error: "dependency_unavailable", message: "the database is not answering; try again" };
+
+describe("the API with its database down", () => {
+  it.each([
+    ["GET", "/api/container/scans"],
+    ["GET", "/api/container/scans/ghcr.io%2Forg%2Fapp%3A1.0"],
+    ["GET", "/api/container/scans/7/findings"],
+    ["GET", "/api/container/findings/7"],
+    ["GET", "/api/llm/analyze/container/7"],
+    ["POST", "/api/container/scans"],
+  ])("should answer %s %s with 503 and no internals", async (method, path) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      ...(method === "POST"
+        ? {
+            headers: { "content-type": "application/json" },
+            body: readTrivyFixture("securecodebox/main/juice-shop-v12.10.2.json"),
+          }
+        : {}),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual(UNAVAILABLE);
+  });
+
+  it("should say so on /health", async () => {
+    const response = await fetch(`${url}/health`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      error: "dependency_unavailable",
+      checks: { postgres: expect.not.stringMatching(/^ok$/) },
+    });
+  });
+});
