@@ -2,16 +2,19 @@ import { readFileSync } from "node:fs";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { ServiceContext } from "@vulntriage/core";
+import {
+  ErrorSchema,
+  FindingDetailSchema,
+  FindingSchema,
+  ScanSchema,
+  type ServiceContext,
+} from "@vulntriage/core";
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { registerErrorHandling } from "./plugins/error-handler.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { findingsRoutes } from "./routes/findings.js";
 import { healthRoutes } from "./routes/health.js";
 import { scansRoutes } from "./routes/scans.js";
-import { ErrorSchema } from "./schemas/common.js";
-import { FindingDetailSchema, FindingSchema } from "./schemas/findings.js";
-import { ScanSchema } from "./schemas/scans.js";
 
 // The same relative path from src/ and from dist/.
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {

@@ -1,3 +1,5 @@
+import { type Static, Type } from "typebox";
+
 // Domain errors carry a stable code; the API maps codes to HTTP statuses in one place.
 export type ErrorCode =
   | "malformed_json"
@@ -83,3 +85,14 @@ export class DependencyUnavailableError extends DomainError {
     super("dependency_unavailable", message, options);
   }
 }
+
+/** The body of every error the API answers with. */
+export const ErrorSchema = Type.Object(
+  {
+    error: Type.String({ description: "Short machine-readable code, e.g. invalid_report" }),
+    message: Type.String({ description: "What went wrong, for a person" }),
+  },
+  { $id: "Error", title: "Error" },
+);
+
+export type ErrorBody = Static<typeof ErrorSchema>;

@@ -1,3 +1,4 @@
+export * from "./analysis/analysis-answer.js";
 export * from "./analysis/ollama-analyzer.js";
 export * from "./analysis/parse-analysis.js";
 export * from "./analysis/prepare-analyses.js";

@@ -1,4 +1,10 @@
-import { DomainError, type ErrorCode, MalformedBodyError, reportTooLarge } from "@vulntriage/core";
+import {
+  DomainError,
+  type ErrorBody,
+  type ErrorCode,
+  MalformedBodyError,
+  reportTooLarge,
+} from "@vulntriage/core";
 import type { FastifyError, FastifyInstance } from "fastify";
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -32,8 +38,6 @@ const CLIENT_ERROR_NAMES: Record<number, string> = {
   413: "payload_too_large",
   415: "unsupported_media_type",
 };
-
-type ErrorBody = { error: string; message: string };
 
 export function registerErrorHandling(app: FastifyInstance, options: { maxReportBytes: number }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -1,34 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { requestAnalysis, type ServiceContext } from "@vulntriage/core";
+import {
+  AnalysisCompletedSchema,
+  AnalysisFailedSchema,
+  AnalysisWaitingSchema,
+  requestAnalysis,
+  type ServiceContext,
+} from "@vulntriage/core";
 import { Type } from "typebox";
 import { errorRef } from "../schemas/common.js";
 import { parseId } from "./query-parsing.js";
 
 export type AnalysisRoutesOptions = { ctx: ServiceContext };
-
-const Completed = Type.Object({
-  finding_id: Type.Integer(),
-  status: Type.Literal("completed"),
-  cached: Type.Boolean({ description: "Served from stored analyses; this request made no LLM call" }),
-  summary: Type.String(),
-  recommendations: Type.Array(Type.String()),
-  risk_score: Type.Integer({ minimum: 1, maximum: 10 }),
-  analyzed_at: Type.String({ format: "date-time" }),
-  model: Type.Union([Type.String(), Type.Null()]),
-  prompt_hash: Type.String(),
-});
-
-const Failed = Type.Object({
-  finding_id: Type.Integer(),
-  status: Type.Literal("failed"),
-  error: Type.String({ description: "Why; `?refresh=true` asks again" }),
-  prompt_hash: Type.Union([Type.String(), Type.Null()]),
-});
-
-const Waiting = Type.Object({
-  finding_id: Type.Integer(),
-  status: Type.Union([Type.Literal("pending"), Type.Literal("processing")]),
-});
 
 export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = async (app, { ctx }) => {
   app.get(
@@ -45,8 +27,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
         params: Type.Object({ finding_id: Type.String({ description: "Numeric finding id" }) }),
         querystring: Type.Object({ refresh: Type.Boolean({ default: false }) }),
         response: {
-          200: Type.Union([Completed, Failed]),
-          202: Waiting,
+          200: Type.Union([AnalysisCompletedSchema, AnalysisFailedSchema]),
+          202: AnalysisWaitingSchema,
           400: errorRef,
           404: errorRef,
           503: errorRef,

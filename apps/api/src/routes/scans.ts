@@ -1,17 +1,18 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
+  FindingPageSchema,
   getLatestScanByImageName,
   ingestReport,
   listScanFindings,
   listScans,
   MAX_IMAGE_NAME_LENGTH,
   MalformedJsonError,
+  ScanPageSchema,
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { acceptReportBodies } from "../plugins/report-body.js";
-import { errorRef, paged } from "../schemas/common.js";
-import { ScanSchema, scanRef } from "../schemas/scans.js";
+import { errorRef, scanRef } from "../schemas/common.js";
 import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
 
 export type ScansRoutesOptions = { ctx: ServiceContext; maxReportBytes: number };
@@ -99,7 +100,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
           offset: Type.Integer({ minimum: 0, default: 0 }),
         }),
-        response: { 200: paged(ScanSchema, "ScanPage"), 400: errorRef, 503: errorRef },
+        response: { 200: ScanPageSchema, 400: errorRef, 503: errorRef },
       },
     },
     async (request) => listScans({ ctx, input: request.query }),
@@ -143,13 +144,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           ),
         }),
         response: {
-          200: Type.Object({
-            scan_id: Type.Integer(),
-            items: Type.Array(Type.Ref("Finding")),
-            total: Type.Integer(),
-            limit: Type.Integer(),
-            offset: Type.Integer(),
-          }),
+          200: FindingPageSchema,
           400: errorRef,
           404: errorRef,
           503: errorRef,

@@ -9,23 +9,9 @@ import {
 import { type ServiceContext, withTransaction } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { verb } from "../verb.js";
+import type { AnalysisAnswer } from "./analysis-answer.js";
 import { promptInputFrom } from "./prepare-analyses.js";
 import { buildPrompt } from "./prompt.js";
-
-export type AnalysisAnswer =
-  | {
-      finding_id: number;
-      status: "completed";
-      cached: boolean;
-      summary: string;
-      recommendations: string[];
-      risk_score: number;
-      analyzed_at: string;
-      model: string | null;
-      prompt_hash: string;
-    }
-  | { finding_id: number; status: "failed"; error: string; prompt_hash: string | null }
-  | { finding_id: number; status: "pending" | "processing" };
 
 /**
  * The analyze endpoint: answers a fresh stored analysis from one primary-key read; otherwise makes

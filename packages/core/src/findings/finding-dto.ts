@@ -1,35 +1,85 @@
 import type { FindingListRow, FindingRow } from "@vulntriage/db";
+import { type Static, Type } from "typebox";
 
-export type FindingDto = {
-  id: number;
-  scan_id: number;
-  vulnerability_id: string | null;
-  pkg_name: string;
-  pkg_id: string | null;
-  purl: string | null;
-  installed_version: string | null;
-  fixed_version: string | null;
-  status: string | null;
-  severity: string;
-  target: string;
-  class: string | null;
-  type: string | null;
-  pkg_path: string | null;
-  title: string | null;
-  primary_url: string | null;
-  cvss: unknown;
-  cwe_ids: string[] | null;
-  llm_analysis_summary: string | null;
-  llm_analysis_recommendations: string[] | null;
-  llm_analysis_risk_score: number | null;
-  llm_analysis_timestamp: string | null;
-  llm_analysis_prompt_hash: string | null;
-  llm_analysis_model: string | null;
-  llm_analysis_status: string | null;
-  llm_analysis_error: string | null;
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+// A finding as the API serves it, in lists and alone (with cve_data): the one definition of its
+// shape; the DTO types derive from it.
+const SeveritySchema = Type.Union([
+  Type.Literal("CRITICAL"),
+  Type.Literal("HIGH"),
+  Type.Literal("MEDIUM"),
+  Type.Literal("LOW"),
+  Type.Literal("UNKNOWN"),
+]);
+
+const findingProperties = {
+  id: Type.Integer(),
+  scan_id: Type.Integer(),
+  vulnerability_id: NullableString,
+  pkg_name: Type.String(),
+  pkg_id: NullableString,
+  purl: NullableString,
+  installed_version: NullableString,
+  fixed_version: Type.Union([Type.String(), Type.Null()], {
+    description: "As Trivy wrote it: may be a comma-separated list or a range",
+  }),
+  status: Type.Union([Type.String(), Type.Null()], { description: "Trivy's status: fixed, affected, …" }),
+  severity: SeveritySchema,
+  target: Type.String(),
+  class: NullableString,
+  type: NullableString,
+  pkg_path: NullableString,
+  title: NullableString,
+  primary_url: NullableString,
+  cvss: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+  cwe_ids: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  llm_analysis_summary: NullableString,
+  llm_analysis_recommendations: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  llm_analysis_risk_score: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()]),
+  llm_analysis_timestamp: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  llm_analysis_prompt_hash: NullableString,
+  llm_analysis_model: NullableString,
+  llm_analysis_status: Type.Union([
+    Type.Literal("pending"),
+    Type.Literal("processing"),
+    Type.Literal("completed"),
+    Type.Literal("failed"),
+    Type.Null(),
+  ]),
+  llm_analysis_error: NullableString,
 };
 
-export type FindingDetailDto = FindingDto & { cve_data: unknown };
+export const FindingSchema = Type.Object(findingProperties, { $id: "Finding", title: "Finding" });
+
+export const FindingDetailSchema = Type.Object(
+  {
+    ...findingProperties,
+    cve_data: Type.Object(
+      {},
+      {
+        additionalProperties: true,
+        description: "The vulnerability object exactly as Trivy reported it",
+      },
+    ),
+  },
+  { $id: "FindingDetail", title: "FindingDetail" },
+);
+
+export const FindingPageSchema = Type.Object(
+  {
+    scan_id: Type.Integer(),
+    items: Type.Array(Type.Ref("Finding")),
+    total: Type.Integer(),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  },
+  { title: "FindingPage" },
+);
+
+export type FindingDto = Static<typeof FindingSchema>;
+export type FindingDetailDto = Static<typeof FindingDetailSchema>;
+export type FindingPage = Static<typeof FindingPageSchema, { Finding: typeof FindingSchema }>;
 
 export function toFindingDto(row: FindingListRow): FindingDto {
   return {

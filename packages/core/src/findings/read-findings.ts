@@ -1,10 +1,10 @@
 import { findFindingById, findLatestScanByImageName, findScanById, listFindings } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
-import { assertQueryableImageName, type Page } from "../scans/read-scans.js";
+import { assertQueryableImageName } from "../scans/read-scans.js";
 import type { Severity } from "../trivy/severity.js";
 import { verb } from "../verb.js";
-import { type FindingDetailDto, type FindingDto, toFindingDetailDto, toFindingDto } from "./finding-dto.js";
+import { type FindingDetailDto, type FindingPage, toFindingDetailDto, toFindingDto } from "./finding-dto.js";
 
 export type ScanIdentifier = { scanId: number } | { imageName: string };
 
@@ -17,7 +17,7 @@ export const listScanFindings = verb(async function listScanFindings(args: {
     limit: number;
     offset: number;
   };
-}): Promise<Page<FindingDto> & { scan_id: number }> {
+}): Promise<FindingPage> {
   const { ctx, input } = args;
   const { db } = ctx;
   if ("imageName" in input.scan) assertQueryableImageName(input.scan.imageName);

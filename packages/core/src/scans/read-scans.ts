@@ -3,14 +3,12 @@ import type { ServiceContext } from "../context.js";
 import { InvalidRequestError, NotFoundError } from "../errors.js";
 import { verb } from "../verb.js";
 import { imageNameProblem } from "./image-name.js";
-import { type ScanDto, toScanDto } from "./scan-dto.js";
-
-export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
+import { type ScanDto, type ScanPage, toScanDto } from "./scan-dto.js";
 
 export const listScans = verb(async function listScans(args: {
   ctx: ServiceContext;
   input: { limit: number; offset: number };
-}): Promise<Page<ScanDto>> {
+}): Promise<ScanPage> {
   const { rows, total } = await listScanRows(args.ctx.db, args.input);
   return { items: rows.map(toScanDto), total, limit: args.input.limit, offset: args.input.offset };
 });

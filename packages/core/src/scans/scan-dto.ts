@@ -1,26 +1,41 @@
 import type { ScanRow } from "@vulntriage/db";
+import { type Static, Type } from "typebox";
+import { paged } from "../page.js";
 
-export type ScanDto = {
-  id: number;
-  report_hash: string;
-  image_name: string | null;
-  artifact_name: string | null;
-  artifact_type: string | null;
-  os_family: string | null;
-  os_name: string | null;
-  os_eosl: boolean | null;
-  schema_version: number | null;
-  report_format: string;
-  trivy_version: string | null;
-  report_created_at: string | null;
-  ingested_at: string;
-  finding_count: number;
-  critical_count: number;
-  high_count: number;
-  medium_count: number;
-  low_count: number;
-  unknown_count: number;
-};
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+/** A scan as the API serves it: the one definition of its shape (the DTO type derives from it). */
+export const ScanSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    report_hash: Type.String({ description: "SHA-256 of the image name and the report's canonical JSON" }),
+    image_name: Type.Union([Type.String(), Type.Null()], {
+      description: "image_name parameter, else ArtifactName, else derived from a legacy OS target",
+    }),
+    artifact_name: NullableString,
+    artifact_type: NullableString,
+    os_family: NullableString,
+    os_name: NullableString,
+    os_eosl: Type.Union([Type.Boolean(), Type.Null()]),
+    schema_version: Type.Union([Type.Integer(), Type.Null()]),
+    report_format: Type.Union([Type.Literal("v2"), Type.Literal("legacy")]),
+    trivy_version: NullableString,
+    report_created_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+    ingested_at: Type.String({ format: "date-time" }),
+    finding_count: Type.Integer(),
+    critical_count: Type.Integer(),
+    high_count: Type.Integer(),
+    medium_count: Type.Integer(),
+    low_count: Type.Integer(),
+    unknown_count: Type.Integer(),
+  },
+  { $id: "Scan", title: "Scan" },
+);
+
+export type ScanDto = Static<typeof ScanSchema>;
+
+export const ScanPageSchema = paged(ScanSchema, "ScanPage");
+export type ScanPage = Static<typeof ScanPageSchema>;
 
 export function toScanDto(row: ScanRow): ScanDto {
   return {
@@ -33,7 +48,8 @@ export function toScanDto(row: ScanRow): ScanDto {
     os_name: row.osName,
     os_eosl: row.osEosl,
     schema_version: row.schemaVersion,
-    report_format: row.reportFormat,
+    // Only the insert's own transaction ever sees its placeholder format; stored scans are v2 or legacy.
+    report_format: row.reportFormat as ScanDto["report_format"],
     trivy_version: row.trivyVersion,
     report_created_at: row.reportCreatedAt?.toISOString() ?? null,
     ingested_at: row.ingestedAt.toISOString(),

@@ -6,7 +6,7 @@ import { llmAnalyses as a, containerFindings as f, containerScans as s } from ".
 // distinct prompt). These statements move it along set-wise: one statement per step, never a
 // statement per finding.
 
-const WAITING = ["pending", "processing"];
+const WAITING: ("pending" | "processing")[] = ["pending", "processing"];
 
 const promptSource = {
   id: f.id,
@@ -91,7 +91,7 @@ function copyAnalysis(
     llmAnalysisPromptHash: sql`${from.promptHash}`,
     llmAnalysisModel: sql`${from.model}`,
     llmAnalysisError: null,
-    llmAnalysisStatus: "completed",
+    llmAnalysisStatus: "completed" as const,
   };
 }
 

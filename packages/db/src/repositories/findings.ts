@@ -24,7 +24,7 @@ export type FindingListRow = Awaited<ReturnType<typeof selectFindingList>>[numbe
 
 type FindingFilter = {
   scanId: number;
-  severities?: string[] | undefined;
+  severities?: FindingRow["severity"][] | undefined;
   statuses?: string[] | undefined;
   limit: number;
   offset: number;

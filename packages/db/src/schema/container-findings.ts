@@ -31,7 +31,8 @@ export const containerFindings = pgTable(
     // SHA-256 of (target, vulnerability_id, pkg_name, installed_version, pkg_path): the identity of a
     // finding within its scan, hashed so that long paths never hit the btree row-size limit.
     identityHash: text("identity_hash").notNull(),
-    severity: text("severity").notNull(),
+    // The value sets of these columns are their CHECK constraints below.
+    severity: text("severity").$type<"CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNKNOWN">().notNull(),
     // 0 = CRITICAL … 4 = UNKNOWN: lets "most severe first" use an index.
     severityRank: smallint("severity_rank").notNull(),
     target: text("target").notNull(),
@@ -40,16 +41,16 @@ export const containerFindings = pgTable(
     pkgPath: text("pkg_path"),
     title: text("title"),
     primaryUrl: text("primary_url"),
-    cvss: jsonb("cvss"),
+    cvss: jsonb("cvss").$type<Record<string, unknown>>(),
     cweIds: text("cwe_ids").array(),
-    cveData: jsonb("cve_data").notNull(),
+    cveData: jsonb("cve_data").$type<Record<string, unknown>>().notNull(),
     llmAnalysisSummary: text("llm_analysis_summary"),
     llmAnalysisRecommendations: jsonb("llm_analysis_recommendations").$type<string[]>(),
     llmAnalysisRiskScore: integer("llm_analysis_risk_score"),
     llmAnalysisTimestamp: timestamp("llm_analysis_timestamp", { withTimezone: true, mode: "date" }),
     llmAnalysisPromptHash: text("llm_analysis_prompt_hash"),
     llmAnalysisModel: text("llm_analysis_model"),
-    llmAnalysisStatus: text("llm_analysis_status"),
+    llmAnalysisStatus: text("llm_analysis_status").$type<"pending" | "processing" | "completed" | "failed">(),
     llmAnalysisError: text("llm_analysis_error"),
     // The hash of the prompt this finding gets under the settings in llm_prompt_config (set when
     // its analysis is prepared): the analyze endpoint compares hashes without rebuilding prompts.
