@@ -1,5 +1,5 @@
 # One image for both processes: the API by default, the worker with
-#   command: ["node", "--enable-source-maps", "apps/worker/dist/main.js"]
+#   command: ["node", "apps/worker/dist/main.js"]
 # and the one-shot migration with apps/api/dist/migrate.js.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -42,4 +42,4 @@ USER node
 EXPOSE 3000
 # tini is PID 1: it passes SIGTERM on to node and reaps children, so shutdowns are graceful.
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--enable-source-maps", "apps/api/dist/server.js"]
+CMD ["node", "apps/api/dist/server.js"]

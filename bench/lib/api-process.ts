@@ -13,7 +13,7 @@ export type ApiProcess = {
 
 /** The real API, compiled (`npm run bench` builds first), in its own process as users run it, so the client's work is not counted. */
 export async function startApiProcess(env: Record<string, string>, port: number): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["--enable-source-maps", "apps/api/dist/server.js"], {
+  const child = spawn(process.execPath, ["apps/api/dist/server.js"], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit"],

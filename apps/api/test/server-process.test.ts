@@ -10,7 +10,7 @@ const SERVER = builtEntry("apps/api/dist/server.js");
 const children: ReturnType<typeof spawn>[] = [];
 
 function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--enable-source-maps", SERVER], {
+  const child = spawn(process.execPath, [SERVER], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -282,7 +282,7 @@ export type WorkerProcess = {
 
 /** The real worker, compiled (`apps/worker/dist/main.js`), as its own process, on the stack's database and queue. */
 export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ["--enable-source-maps", builtEntry("apps/worker/dist/main.js")], {
+  const child = spawn(process.execPath, [builtEntry("apps/worker/dist/main.js")], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
