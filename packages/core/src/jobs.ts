@@ -28,10 +28,15 @@ function priorityForSeverityRank(rank: number): number {
 export type AnalysisQueue = {
   preparedScan: (scanId: number) => Promise<void>;
   analyzePrompts: (prompts: { promptHash: string; severityRank: number }[]) => Promise<void>;
+  /** Of these prompts, the ones with no job waiting, delayed or running (lost with Redis, say). */
+  withoutLiveJob: (promptHashes: string[]) => Promise<string[]>;
   ping: () => Promise<void>;
   close: () => Promise<void>;
   queue: Queue;
 };
+
+// A job in one of these states will still run, or is running: its prompt needs no new job.
+const LIVE_STATES = new Set(["active", "waiting", "waiting-children", "delayed", "prioritized"]);
 
 const ADD_BULK_CHUNK = 500;
 // Producers never wait long for Redis: the caller (often an HTTP request) carries on without it.
@@ -115,6 +120,21 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
           "enqueue analyze-prompt",
         );
       }
+    },
+    withoutLiveJob: async (promptHashes) => {
+      available("look up analyze-prompt jobs");
+      const live = await withTimeout(
+        Promise.all(
+          promptHashes.map(async (promptHash) => {
+            // The deduplication key names the prompt's one job while it waits or runs.
+            const jobId = await queue.getDeduplicationJobId(promptHash);
+            const job = jobId ? await queue.getJob(jobId) : undefined;
+            return job ? LIVE_STATES.has(await job.getState()) : false;
+          }),
+        ),
+        "look up analyze-prompt jobs",
+      );
+      return promptHashes.filter((_, i) => !live[i]);
     },
     ping: async () => {
       await withTimeout(connection.ping(), "ping");

@@ -2,6 +2,7 @@ import {
   completeFromCache,
   findOpenPrompts,
   findPendingPromptsOfScan,
+  findProcessingPrompts,
   findScansToPrepare,
   listUnpreparedFindings,
   type PromptSourceRow,
@@ -66,20 +67,29 @@ export async function prepareScanAnalyses(args: {
 
 /**
  * PostgreSQL is the truth and Redis only carries work: re-enqueues whatever findings wait for,
- * whether its job was lost (Redis flushed or down at ingest) or its worker died mid-job.
- * Enqueueing is idempotent, so running this while jobs are healthy changes nothing.
+ * whether its job was lost (Redis flushed, restarted or down at ingest) or its worker died mid-job.
+ * A prompt in processing is re-queued as soon as Redis holds no live job for it, not only once it
+ * outlived `processingStaleMs`. Enqueueing is idempotent, so running this while jobs are healthy
+ * changes nothing.
  */
 export async function reconcileAnalyses(args: {
   ctx: ServiceContext;
   input: { processingStaleMs: number };
 }): Promise<{ scans: number; prompts: number }> {
   const { ctx } = args;
-  if (!ctx.queue) throw new Error("reconcileAnalyses needs a queue");
+  const queue = ctx.queue;
+  if (!queue) throw new Error("reconcileAnalyses needs a queue");
   const { db } = ctx;
   const scans = await findScansToPrepare(db, ctx.analysis.configKey);
-  for (const scanId of scans) await ctx.queue.preparedScan(scanId);
+  for (const scanId of scans) await queue.preparedScan(scanId);
   const staleBefore = new Date(Date.now() - args.input.processingStaleMs);
-  const prompts = await findOpenPrompts(db, ctx.analysis.configKey, staleBefore);
-  await ctx.queue.analyzePrompts(prompts);
+  const open = await findOpenPrompts(db, ctx.analysis.configKey, staleBefore);
+  const queued = new Set(open.map((p) => p.promptHash));
+  const processing = (await findProcessingPrompts(db, ctx.analysis.configKey)).filter(
+    (p) => !queued.has(p.promptHash),
+  );
+  const orphaned = new Set(await queue.withoutLiveJob(processing.map((p) => p.promptHash)));
+  const prompts = [...open, ...processing.filter((p) => orphaned.has(p.promptHash))];
+  await queue.analyzePrompts(prompts);
   return { scans: scans.length, prompts: prompts.length };
 }

@@ -115,3 +115,8 @@ export async function findOpenPrompts(
     ),
   );
 }
+
+/** Every prompt with a finding in processing, however recent: the reconciler asks Redis about each. */
+export async function findProcessingPrompts(db: Executor, promptConfig: string): Promise<OpenPrompt[]> {
+  return distinctPrompts(db, promptConfig, eq(f.llmAnalysisStatus, "processing"));
+}
