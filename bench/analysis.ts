@@ -40,6 +40,7 @@ import { machineLoad } from "./lib/machine-helper.js";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix, redisVersion } from "./lib/redis-helper.js";
 import { median, ms } from "./lib/stats.js";
 import { timedUpload } from "./lib/upload.js";
+import { benchRepairs } from "./repairs.js";
 
 // Every figure is a ratio against a baseline measured in this run, alternating baseline and system
 // under test, with an instantly answering fake Ollama in its own process.
@@ -642,6 +643,7 @@ async function seedCompleted(database: DatabaseHandle, prefix: string): Promise<
             promptTokens: 400,
             outputTokens: 150,
             durationMs: 9_000,
+            repairs: 0,
           });
         }
       }),
@@ -763,7 +765,7 @@ export async function benchAnalysis(): Promise<void> {
     `Machine before start (1 s sample, nothing of ours running): ${idle()}. Each section uses its own random Redis prefix and fresh database, both deleted at its end.`,
   );
   const started = performance.now();
-  const sections = (process.env.BENCH_ANALYSIS_SECTIONS ?? "1,2,3,4").split(",");
+  const sections = (process.env.BENCH_ANALYSIS_SECTIONS ?? "1,2,3,4,5").split(",");
   const run = async (section: string, bench: () => Promise<void>) => {
     if (!sections.includes(section)) return;
     const steal = machineLoad();
@@ -785,5 +787,6 @@ export async function benchAnalysis(): Promise<void> {
   await run("2", benchEnqueue);
   await run("3", benchIngestWithAnalysis);
   await run("4", benchAnalyzeGet);
+  await run("5", async () => benchRepairs());
   console.log(`\nanalysis benchmarks took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -1,4 +1,4 @@
-import { badLlmAnswers, corpusEntryFor } from "@vulntriage/test-utils";
+import { badLlmAnswers, corpusEntryFor, type FakeGenerationRequest } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chatRequestsFor,
@@ -13,6 +13,12 @@ import {
   uploadReport,
   waitFor,
 } from "./helpers.js";
+
+/** Whether any turn of the conversation (the question, or the repair turn after it) is about `pkg`. */
+function asksAbout(req: FakeGenerationRequest, pkg: string): boolean {
+  const messages = (req.body as { messages?: { content: string }[] }).messages ?? [];
+  return messages.some((m) => m.content.includes(`"package": "${pkg}"`));
+}
 
 const MODEL = "llama3.2:3b";
 
@@ -149,9 +155,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
   it("should answer a failed analysis with its error, not retry it on polling, and ask again on ?refresh=true", async () => {
     const target = low[1] as Finding;
     const bad = badLlmAnswers.find((b) => b.id === "no-summary-section")?.answer as string;
-    stack.fake.setResponder((req) =>
-      req.prompt.includes(`"package": "${target.pkg}"`) ? bad : corpusEntryFor(req.prompt).answer,
-    );
+    stack.fake.setResponder((req) => (asksAbout(req, target.pkg) ? bad : corpusEntryFor(req.prompt).answer));
     try {
       expect((await analyze(target.id)).status).toBe(202);
       const failed = await until200(target.id);
@@ -237,9 +241,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
   it("should show a failed finding the answer once its identical prompt was answered for another image", async () => {
     const bad = badLlmAnswers.find((b) => b.id === "score-out-of-range")?.answer as string;
     const vuln = { id: "CVE-2024-1500", pkg: "libshared-fail", severity: "CRITICAL" as const };
-    stack.fake.setResponder((req) =>
-      req.prompt.includes(`"package": "${vuln.pkg}"`) ? bad : corpusEntryFor(req.prompt).answer,
-    );
+    stack.fake.setResponder((req) => (asksAbout(req, vuln.pkg) ? bad : corpusEntryFor(req.prompt).answer));
     let failed: Finding;
     try {
       const first = await uploadReport(

@@ -112,7 +112,7 @@ describe("Ollama faults", () => {
     expect(cached[0].n).toBe(0);
   });
 
-  it("should fail at once, without retrying, when Ollama cuts the answer off (done_reason length)", async () => {
+  it("should fail after one repair turn when Ollama cuts every answer off (done_reason length), not retry", async () => {
     stack.fake.setFault({ kind: "truncate" });
     const { scanId, prompts } = await ingest(stack, "truncated", 2);
     const rows = await settled(stack, scanId);
@@ -123,8 +123,23 @@ describe("Ollama faults", () => {
       expect(row.score).toBeNull();
     }
     await sleep(500);
+    // Each question once, then once more in the same conversation, asking for a shorter answer.
     for (const p of prompts) expect(chatRequestsFor(stack.fake, p.user)).toHaveLength(1);
-    expect(stack.fake.chatCalls).toBe(2);
+    const repairs = stack.fake.requests.filter(
+      (r) => r.path === "/api/chat" && /cut off/.test(userMessageOf(r) ?? ""),
+    );
+    expect(repairs).toHaveLength(2);
+    expect(stack.fake.chatCalls).toBe(4);
+    const { rows: stored } = await stack.database.pool.query(
+      "select repairs, raw_output, first_raw_output from llm_analyses where prompt_hash = any($1)",
+      [prompts.map((p) => p.promptHash)],
+    );
+    expect(stored).toHaveLength(2);
+    for (const row of stored) {
+      expect(row.repairs).toBe(1);
+      expect(row.raw_output).toEqual(expect.any(String));
+      expect(row.first_raw_output).toEqual(expect.any(String));
+    }
   });
 
   it("should retry a stream the server dropped half way, then complete", async () => {
@@ -153,7 +168,7 @@ describe("Ollama faults", () => {
     expect(Math.max(...prompts.map((p) => chatRequestsFor(stack.fake, p.user).length))).toBe(2);
   });
 
-  it("should fail unusable answers with a parse error, keep the raw output and never store a default score", async () => {
+  it("should fail answers unusable even after the repair turn, keep both raw outputs and never store a default score", async () => {
     const bad = ["no-summary-section", "cvss-score-only", "score-out-of-range"].map((id) => {
       const entry = badLlmAnswers.find((b) => b.id === id);
       if (!entry) throw new Error(`no bad answer ${id}`);
@@ -177,22 +192,26 @@ describe("Ollama faults", () => {
       expect(row.analysisHash).toBe(prompts[i]?.promptHash);
     }
     const { rows: stored } = await stack.database.pool.query(
-      `select prompt_hash, status, raw_output, risk_score, summary, error from llm_analyses
-       where prompt_hash = any($1)`,
+      `select prompt_hash, status, raw_output, first_raw_output, repairs, risk_score, summary, error
+       from llm_analyses where prompt_hash = any($1)`,
       [prompts.map((p) => p.promptHash)],
     );
     expect(stored).toHaveLength(3);
     for (const [i, p] of prompts.entries()) {
       const row = stored.find((s) => s.prompt_hash === p.promptHash);
+      // Both answers are kept: the first to the question, the second to the one repair request.
       expect(row).toMatchObject({
         status: "failed",
-        raw_output: bad[i]?.answer,
+        first_raw_output: bad[i]?.answer,
+        raw_output: "## Summary\nunexpected prompt",
+        repairs: 1,
         risk_score: null,
         summary: null,
       });
       expect(row.error).toMatch(messages[i] as RegExp);
     }
-    // A parse failure is not retried: the same prompt at temperature 0 gives the same answer.
+    // Beyond the one repair turn a parse failure is not retried: the same prompt at temperature 0
+    // gives the same answer.
     await sleep(300);
     for (const p of prompts) expect(chatRequestsFor(stack.fake, p.user)).toHaveLength(1);
   });

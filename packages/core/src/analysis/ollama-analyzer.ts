@@ -2,8 +2,9 @@ import { Ollama } from "ollama";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { ChatMessage, PromptSettings } from "./prompt.js";
 
-type LlmAnswer = {
+export type LlmAnswer = {
   content: string;
+  /** "length" when the answer was cut off at num_predict: the caller decides what to do with it. */
   doneReason: string | null;
   promptTokens: number | null;
   outputTokens: number | null;
@@ -63,12 +64,6 @@ export function createOllamaAnalyzer(options: { host: string; timeoutMs: number 
             throw new LlmError("final", `the model's answer exceeded ${MAX_ANSWER_CHARS} characters`);
           }
           if (part.done) last = part;
-        }
-        if (last?.done_reason === "length") {
-          throw new LlmError(
-            "final",
-            `the model's answer was cut off at ${settings.options.num_predict} tokens (done_reason "length")`,
-          );
         }
         return {
           content,

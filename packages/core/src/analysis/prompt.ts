@@ -34,7 +34,7 @@ export function promptSettings(model: string): PromptSettings {
 /** What describes a vulnerability in its package and OS context: never image names, scan ids or dates. */
 export type PromptInput = Omit<PromptSourceRow, "id" | "severityRank">;
 
-export type ChatMessage = { role: "system" | "user"; content: string };
+export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
 
 export type BuiltPrompt = { messages: ChatMessage[]; promptHash: string };
 
@@ -169,4 +169,23 @@ export function promptConfigKey(settings: PromptSettings): string {
     }),
     "hex",
   ).slice(0, 32);
+}
+
+const REPAIR_REQUEST = [
+  "Your answer could not be used. Reply again, in Markdown, with exactly these three sections and nothing else:",
+  "## Summary",
+  "## Recommendations",
+  "## Risk Score",
+  "The Risk Score section holds one integer from 1 to 10 on its own line.",
+].join("\n");
+
+/**
+ * The one repair turn: the same conversation, the model's unusable answer as its own turn, and a
+ * short request for exactly the three sections (shorter, when the answer was cut off).
+ */
+export function repairMessages(messages: ChatMessage[], answer: string, cutOff: boolean): ChatMessage[] {
+  const request = cutOff
+    ? `${REPAIR_REQUEST}\nYour answer was cut off at the length limit: keep every section short.`
+    : REPAIR_REQUEST;
+  return [...messages, { role: "assistant", content: answer }, { role: "user", content: request }];
 }

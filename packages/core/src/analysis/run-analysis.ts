@@ -6,13 +6,13 @@ import {
   storeFailedAnalysis,
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
-import type { Analyzer } from "./ollama-analyzer.js";
+import type { Analyzer, LlmAnswer } from "./ollama-analyzer.js";
 import { LlmError } from "./ollama-analyzer.js";
-import { AnalysisParseError, parseAnalysis } from "./parse-analysis.js";
+import { AnalysisParseError, type ParsedAnalysis, parseAnalysis } from "./parse-analysis.js";
 import { promptInputFrom } from "./prepare-analyses.js";
-import { buildPrompt, PROMPT_TEMPLATE_VERSION } from "./prompt.js";
+import { buildPrompt, type ChatMessage, PROMPT_TEMPLATE_VERSION, repairMessages } from "./prompt.js";
 
-export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "failed";
+export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "repaired" | "failed";
 
 /** Thrown when the attempt failed but a later one may succeed; the queue retries it. */
 class RetryLaterError extends Error {
@@ -25,9 +25,11 @@ export class PermanentAnalysisError extends Error {
 }
 
 /**
- * One distinct prompt: asks the LLM once and copies the parsed answer to every finding waiting
- * for it. A parse failure or a permanent LLM error fails those findings with the reason (the raw
- * answer is kept); a passing error is retried, and fails them only on the last attempt.
+ * One distinct prompt: asks the LLM and copies the parsed answer to every finding waiting for it.
+ * An answer that cannot be parsed, or was cut off at the token limit, gets exactly one repair turn
+ * in the same conversation; only if that answer fails too are the findings failed (both raw
+ * answers kept). The answer is stored under the original question's hash either way. A permanent
+ * LLM error fails them at once; a passing error is retried, and fails them only on the last attempt.
  */
 export async function analyzePrompt(args: {
   ctx: ServiceContext;
@@ -50,44 +52,95 @@ export async function analyzePrompt(args: {
   }
   const meta = { promptHash, templateVersion: PROMPT_TEMPLATE_VERSION, model: settings.model };
 
-  let answer: Awaited<ReturnType<Analyzer["chat"]>>;
-  try {
-    answer = await analyzer.chat(messages, settings, input.signal);
-  } catch (error) {
-    const llmError =
-      error instanceof LlmError ? error : new LlmError("retry", (error as Error).message ?? String(error));
-    // Cut by a worker shutdown, not by the model: never a failure, whatever attempt this was.
-    if (input.signal?.aborted) throw new RetryLaterError(llmError.message);
-    if (llmError.kind === "retry" && !input.lastAttempt) throw new RetryLaterError(llmError.message);
-    await withTransaction(ctx, (tx) => storeFailedAnalysis(tx, { ...meta, error: llmError.message }));
-    ctx.log.warn({ promptHash, error: llmError.message }, "analysis failed");
-    throw new PermanentAnalysisError(llmError.message);
-  }
+  // Unreachable, overloaded or slow: retried later; permanent, or on the last attempt: failed.
+  const ask = async (conversation: ChatMessage[], firstAnswer?: LlmAnswer): Promise<LlmAnswer> => {
+    try {
+      return await analyzer.chat(conversation, settings, input.signal);
+    } catch (error) {
+      const llmError =
+        error instanceof LlmError ? error : new LlmError("retry", (error as Error).message ?? String(error));
+      // Cut by a worker shutdown, not by the model: never a failure, whatever attempt this was.
+      if (input.signal?.aborted) throw new RetryLaterError(llmError.message);
+      if (llmError.kind === "retry" && !input.lastAttempt) throw new RetryLaterError(llmError.message);
+      const message = firstAnswer
+        ? `asking for a repaired answer failed: ${llmError.message}`
+        : llmError.message;
+      await withTransaction(ctx, (tx) =>
+        storeFailedAnalysis(tx, {
+          ...meta,
+          error: message,
+          ...(firstAnswer && {
+            rawOutput: firstAnswer.content,
+            doneReason: firstAnswer.doneReason,
+            repairs: 1,
+          }),
+        }),
+      );
+      ctx.log.warn({ promptHash, error: message }, "analysis failed");
+      throw new PermanentAnalysisError(message);
+    }
+  };
 
-  try {
-    const parsed = parseAnalysis(answer.content);
+  const first = await ask(messages);
+  const firstVerdict = judge(first, settings.options.num_predict);
+  if ("parsed" in firstVerdict) {
+    await storeCompletedAnalysis(db, { ...meta, ...completed(firstVerdict.parsed, first), repairs: 0 });
+    return "completed";
+  }
+  // One more turn of the same conversation almost always rescues an answer in the wrong shape.
+  const second = await ask(repairMessages(messages, first.content, first.doneReason === "length"), first);
+  const secondVerdict = judge(second, settings.options.num_predict);
+  if ("parsed" in secondVerdict) {
     await storeCompletedAnalysis(db, {
       ...meta,
-      summary: parsed.summary,
-      recommendations: parsed.recommendations,
-      riskScore: parsed.riskScore,
-      rawOutput: answer.content,
-      doneReason: answer.doneReason,
-      promptTokens: answer.promptTokens,
-      outputTokens: answer.outputTokens,
-      durationMs: answer.durationMs,
+      ...completed(secondVerdict.parsed, second),
+      promptTokens: sum(first.promptTokens, second.promptTokens),
+      outputTokens: sum(first.outputTokens, second.outputTokens),
+      durationMs: sum(first.durationMs, second.durationMs),
+      repairs: 1,
+      firstRawOutput: first.content,
     });
-    return "completed";
-  } catch (error) {
-    if (!(error instanceof AnalysisParseError)) throw error;
-    await withTransaction(ctx, (tx) =>
-      storeFailedAnalysis(tx, {
-        ...meta,
-        error: `the model's answer could not be used: ${error.message}`,
-        rawOutput: answer.content,
-        doneReason: answer.doneReason,
-      }),
-    );
-    return "failed";
+    return "repaired";
   }
+  await withTransaction(ctx, (tx) =>
+    storeFailedAnalysis(tx, {
+      ...meta,
+      error: `the model's answer could not be used: ${firstVerdict.problem}; nor its answer to one repair request: ${secondVerdict.problem}`,
+      rawOutput: second.content,
+      firstRawOutput: first.content,
+      doneReason: second.doneReason,
+      repairs: 1,
+    }),
+  );
+  return "failed";
+}
+
+/** A usable answer, or why it is not: cut off at the token limit, or not in the asked-for shape. */
+function judge(answer: LlmAnswer, maxTokens: number): { parsed: ParsedAnalysis } | { problem: string } {
+  if (answer.doneReason === "length") {
+    return { problem: `the answer was cut off at ${maxTokens} tokens (done_reason "length")` };
+  }
+  try {
+    return { parsed: parseAnalysis(answer.content) };
+  } catch (error) {
+    if (error instanceof AnalysisParseError) return { problem: error.message };
+    throw error;
+  }
+}
+
+function completed(parsed: ParsedAnalysis, answer: LlmAnswer) {
+  return {
+    summary: parsed.summary,
+    recommendations: parsed.recommendations,
+    riskScore: parsed.riskScore,
+    rawOutput: answer.content,
+    doneReason: answer.doneReason,
+    promptTokens: answer.promptTokens,
+    outputTokens: answer.outputTokens,
+    durationMs: answer.durationMs,
+  };
+}
+
+function sum(a: number | null, b: number | null): number | null {
+  return a === null && b === null ? null : (a ?? 0) + (b ?? 0);
 }

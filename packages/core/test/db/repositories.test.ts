@@ -180,6 +180,7 @@ describe("ids read back through each repository", () => {
       promptTokens: 10,
       outputTokens: 20,
       durationMs: 30,
+      repairs: 0,
     });
     expect(copied).toBe(2);
     const state = await getAnalysisState(db, rows[0]?.id as number);

@@ -171,6 +171,9 @@ type CompletedAnalysis = {
   promptTokens: number | null;
   outputTokens: number | null;
   durationMs: number | null;
+  /** 1 when this answer came from the repair turn; `firstRawOutput` is then the unusable first one. */
+  repairs: number;
+  firstRawOutput?: string | undefined;
 };
 
 /** The value an upsert proposed for `column` (PostgreSQL's `excluded` row). */
@@ -183,7 +186,12 @@ export async function storeCompletedAnalysis(db: Executor, analysis: CompletedAn
   const stored = db.$with("stored").as(
     db
       .insert(a)
-      .values({ ...analysis, status: "completed", error: null })
+      .values({
+        ...analysis,
+        firstRawOutput: analysis.firstRawOutput ?? null,
+        status: "completed",
+        error: null,
+      })
       .onConflictDoUpdate({
         target: a.promptHash,
         set: {
@@ -199,6 +207,8 @@ export async function storeCompletedAnalysis(db: Executor, analysis: CompletedAn
           promptTokens: excluded(a.promptTokens),
           outputTokens: excluded(a.outputTokens),
           durationMs: excluded(a.durationMs),
+          repairs: excluded(a.repairs),
+          firstRawOutput: excluded(a.firstRawOutput),
           createdAt: sql`now()`,
         },
       })
@@ -222,6 +232,9 @@ type FailedAnalysis = {
   /** Present when the model answered but the answer was unusable: kept for inspection. */
   rawOutput?: string | undefined;
   doneReason?: string | null | undefined;
+  repairs?: number | undefined;
+  /** The first, unusable answer when the repair turn's answer (`rawOutput`) failed too. */
+  firstRawOutput?: string | undefined;
 };
 
 /** Two statements: run it in a transaction. */
@@ -235,6 +248,8 @@ export async function storeFailedAnalysis(db: Executor, failure: FailedAnalysis)
       error: failure.error,
       rawOutput: failure.rawOutput,
       doneReason: failure.doneReason ?? null,
+      repairs: failure.repairs ?? 0,
+      firstRawOutput: failure.firstRawOutput ?? null,
     };
     await db
       .insert(a)
@@ -246,6 +261,8 @@ export async function storeFailedAnalysis(db: Executor, failure: FailedAnalysis)
           error: excluded(a.error),
           rawOutput: excluded(a.rawOutput),
           doneReason: excluded(a.doneReason),
+          repairs: excluded(a.repairs),
+          firstRawOutput: excluded(a.firstRawOutput),
           createdAt: sql`now()`,
         },
         // A completed answer is never overwritten by a later failure of the same prompt.

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { check, integer, jsonb, pgTable, smallint, text, timestamp } from "drizzle-orm/pg-core";
 
 // The content-addressed cache: one row per distinct prompt, shared by every finding that asks it.
 export const llmAnalyses = pgTable(
@@ -14,6 +14,10 @@ export const llmAnalyses = pgTable(
     riskScore: integer("risk_score"),
     error: text("error"),
     rawOutput: text("raw_output"),
+    // 1 when the first answer was unusable and the model was asked once more in the same
+    // conversation; first_raw_output keeps that first answer.
+    repairs: smallint("repairs").notNull().default(0),
+    firstRawOutput: text("first_raw_output"),
     doneReason: text("done_reason"),
     promptTokens: integer("prompt_tokens"),
     outputTokens: integer("output_tokens"),
