@@ -3,6 +3,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
+  AnalysisProgressSchema,
   ErrorSchema,
   FindingDetailSchema,
   FindingSchema,
@@ -50,6 +51,7 @@ export async function buildApp(options: AppOptions) {
   app.addSchema(ScanSchema);
   app.addSchema(FindingSchema);
   app.addSchema(FindingDetailSchema);
+  app.addSchema(AnalysisProgressSchema);
 
   await app.register(swagger, {
     openapi: {

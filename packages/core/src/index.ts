@@ -1,4 +1,5 @@
 export * from "./analysis/analysis-answer.js";
+export * from "./analysis/analysis-progress.js";
 export * from "./analysis/ollama-analyzer.js";
 export * from "./analysis/parse-analysis.js";
 export * from "./analysis/prepare-analyses.js";
@@ -15,6 +16,7 @@ export * from "./jobs.js";
 export * from "./scans/image-name.js";
 export * from "./scans/ingest-report.js";
 export * from "./scans/read-scans.js";
+export * from "./scans/resolve-scan.js";
 export * from "./scans/scan-dto.js";
 export * from "./startup.js";
 export * from "./trivy/canonical-json.js";

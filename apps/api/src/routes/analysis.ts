@@ -3,12 +3,13 @@ import {
   AnalysisCompletedSchema,
   AnalysisFailedSchema,
   AnalysisWaitingSchema,
+  getScanAnalysisProgress,
   requestAnalysis,
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
-import { errorRef } from "../schemas/common.js";
-import { parseId } from "./query-parsing.js";
+import { errorRef, ImageNameParam } from "../schemas/common.js";
+import { parseId, parseScanIdentifier } from "./query-parsing.js";
 
 export type AnalysisRoutesOptions = { ctx: ServiceContext };
 
@@ -47,5 +48,24 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
         .status(answer.status === "completed" || answer.status === "failed" ? 200 : 202)
         .send(answer);
     },
+  );
+
+  app.get(
+    "/api/container/scans/:identifier/analysis",
+    {
+      schema: {
+        operationId: "getScanAnalysisProgress",
+        tags: ["analysis"],
+        summary: "How far the analysis of a scan's findings has come",
+        description:
+          "`identifier` is a numeric scan id, or an image name (percent-encoded) meaning that image's latest " +
+          "scan. Findings per analysis status, distinct questions asked and answered, and an estimate of the " +
+          "time left from the recent answer rate. Poll it until nothing is pending or processing.",
+        params: Type.Object({ identifier: ImageNameParam }),
+        response: { 200: Type.Ref("AnalysisProgress"), 400: errorRef, 404: errorRef, 503: errorRef },
+      },
+    },
+    async (request) =>
+      getScanAnalysisProgress({ ctx, input: { scan: parseScanIdentifier(request.params.identifier) } }),
   );
 };

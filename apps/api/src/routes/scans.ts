@@ -12,16 +12,10 @@ import {
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { acceptReportBodies } from "../plugins/report-body.js";
-import { errorRef, scanRef } from "../schemas/common.js";
+import { errorRef, ImageNameParam, scanRef } from "../schemas/common.js";
 import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
 
 export type ScansRoutesOptions = { ctx: ServiceContext; maxReportBytes: number };
-
-const ImageNameParam = Type.String({
-  minLength: 1,
-  maxLength: MAX_IMAGE_NAME_LENGTH,
-  description: "Image name, percent-encoded (ghcr.io%2Forg%2Fapp%3A1.0)",
-});
 
 export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async (
   app,

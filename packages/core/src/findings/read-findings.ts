@@ -1,12 +1,10 @@
-import { findFindingById, findLatestScanByImageName, findScanById, listFindings } from "@vulntriage/db";
+import { findFindingById, listFindings } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
 import { NotFoundError } from "../errors.js";
-import { assertQueryableImageName } from "../scans/read-scans.js";
+import { resolveScan, type ScanIdentifier } from "../scans/resolve-scan.js";
 import type { Severity } from "../trivy/severity.js";
 import { verb } from "../verb.js";
 import { type FindingDetailDto, type FindingPage, toFindingDetailDto, toFindingDto } from "./finding-dto.js";
-
-export type ScanIdentifier = { scanId: number } | { imageName: string };
 
 export const listScanFindings = verb(async function listScanFindings(args: {
   ctx: ServiceContext;
@@ -20,18 +18,7 @@ export const listScanFindings = verb(async function listScanFindings(args: {
 }): Promise<FindingPage> {
   const { ctx, input } = args;
   const { db } = ctx;
-  if ("imageName" in input.scan) assertQueryableImageName(input.scan.imageName);
-  const scan =
-    "scanId" in input.scan
-      ? await findScanById(db, input.scan.scanId)
-      : await findLatestScanByImageName(db, input.scan.imageName);
-  if (!scan) {
-    throw new NotFoundError(
-      "scanId" in input.scan
-        ? `no scan with id ${input.scan.scanId}`
-        : `no scan of image ${JSON.stringify(input.scan.imageName)}`,
-    );
-  }
+  const scan = await resolveScan(db, input.scan);
   const { rows, total } = await listFindings(db, {
     scanId: scan.id,
     severities: input.severities,
