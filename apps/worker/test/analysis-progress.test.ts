@@ -11,11 +11,11 @@ afterEach(async () => {
 let reportNo = 0;
 
 /** `count` vulnerabilities, each in two packages of one image: 2 × count findings, 2 × count questions. */
-async function ingest(stack: Stack, count: number, severity = "HIGH") {
+async function ingest(stack: Stack, count: number) {
   reportNo++;
   const vulns = Array.from({ length: count }, (_, i) => [
-    { id: `CVE-2024-${9000 + i}`, pkg: `progress-a${i}`, severity },
-    { id: `CVE-2024-${9000 + i}`, pkg: `progress-b${i}`, severity: "LOW" },
+    { id: `CVE-2024-${9000 + i}`, pkg: `progress-a${i}`, severity: "HIGH" as const },
+    { id: `CVE-2024-${9000 + i}`, pkg: `progress-b${i}`, severity: "LOW" as const },
   ]).flat();
   const uploaded = await uploadReport(
     stack.url,
@@ -29,7 +29,7 @@ async function progress(stack: Stack, identifier: string | number) {
   const response = await fetch(
     `${stack.url}/api/container/scans/${encodeURIComponent(String(identifier))}/analysis`,
   );
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 
 describe("GET /api/container/scans/:identifier/analysis", () => {
