@@ -58,8 +58,12 @@ export function registerErrorHandling(app: FastifyInstance, options: { maxReport
 }
 
 function describeError(error: FastifyError, maxReportBytes: number): { status: number; body: ErrorBody } {
-  const fromFastify = error.code ? FASTIFY_ERRORS[error.code]?.(error, maxReportBytes) : undefined;
-  const domain = error instanceof DomainError ? error : fromFastify;
+  const domain =
+    error instanceof DomainError
+      ? error
+      : error.code
+        ? FASTIFY_ERRORS[error.code]?.(error, maxReportBytes)
+        : undefined;
   if (domain)
     return { status: STATUS_BY_CODE[domain.code], body: { error: domain.code, message: domain.message } };
   if (error.validation) {

@@ -1,7 +1,7 @@
-import { type AnyColumn, and, eq, inArray, isNull, min, or, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, eq, inArray, min, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
 import { llmAnalyses as a, containerFindings as f, containerScans as s } from "../schema/index.js";
-import { computedUnderOtherSettings, WAITING } from "./analysis-conditions.js";
+import { needsPromptHash, WAITING } from "./analysis-conditions.js";
 
 // Analysis state lives on the findings (status, prompt hash) and in llm_analyses (one row per
 // distinct prompt). These statements move it along set-wise: one statement per step, never a
@@ -44,11 +44,7 @@ export async function listUnpreparedFindings(
   promptConfig: string,
 ): Promise<PromptSourceRow[]> {
   return selectPromptSource(db).where(
-    and(
-      eq(f.scanId, scanId),
-      eq(f.llmAnalysisStatus, "pending"),
-      or(isNull(f.llmPromptHash), computedUnderOtherSettings(promptConfig)),
-    ),
+    and(eq(f.scanId, scanId), eq(f.llmAnalysisStatus, "pending"), needsPromptHash(promptConfig)),
   );
 }
 

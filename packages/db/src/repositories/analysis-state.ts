@@ -1,7 +1,7 @@
-import { and, eq, isNotNull, isNull, lt, min, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lt, min, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
 import { containerFindings as f } from "../schema/index.js";
-import { computedUnderOtherSettings } from "./analysis-conditions.js";
+import { needsPromptHash } from "./analysis-conditions.js";
 
 // Where each finding's analysis stands, and which prompts are still to be asked.
 
@@ -66,12 +66,7 @@ export async function findScansToPrepare(db: Executor, promptConfig: string): Pr
   const rows = await db
     .selectDistinct({ scanId: f.scanId })
     .from(f)
-    .where(
-      and(
-        eq(f.llmAnalysisStatus, "pending"),
-        or(isNull(f.llmPromptHash), computedUnderOtherSettings(promptConfig)),
-      ),
-    );
+    .where(and(eq(f.llmAnalysisStatus, "pending"), needsPromptHash(promptConfig)));
   return rows.map((r) => r.scanId);
 }
 
