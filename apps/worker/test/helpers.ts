@@ -282,7 +282,16 @@ export type WorkerProcess = {
 
 /** The real worker, compiled (`apps/worker/dist/main.js`), as its own process, on the stack's database and queue. */
 export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, [builtEntry("apps/worker/dist/main.js")], {
+  return spawnService("apps/worker/dist/main.js", stack, env);
+}
+
+/** The real API, compiled (`apps/api/dist/server.js`), as `npm start` runs it, on the stack's database and queue. */
+export function spawnApiProcess(stack: Stack, port: number, env: Record<string, string> = {}): WorkerProcess {
+  return spawnService("apps/api/dist/server.js", stack, { HOST: "127.0.0.1", PORT: String(port), ...env });
+}
+
+function spawnService(entry: string, stack: Stack, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [builtEntry(entry)], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
