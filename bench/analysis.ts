@@ -6,15 +6,14 @@ import {
   type AnalysisQueue,
   type Analyzer,
   analysisSettings,
-  buildPrompt,
   createAnalysisQueue,
   createOllamaAnalyzer,
+  hashQuestions,
   ingestReport,
   type Logger,
   PROMPT_TEMPLATE_VERSION,
   parseAnalysis,
   prepareScanAnalyses,
-  promptInputFrom,
   type ServiceContext,
 } from "@vulntriage/core";
 import {
@@ -22,7 +21,7 @@ import {
   createDatabase,
   type DatabaseHandle,
   findPendingPromptsOfScan,
-  listUnpreparedFindings,
+  listScanPromptSources,
   setPromptHashes,
   storeCompletedAnalysis,
 } from "@vulntriage/db";
@@ -388,21 +387,11 @@ async function preparedSplit(ctx: ServiceContext, queue: AnalysisQueue, scanId: 
     t = now;
     return elapsed;
   };
-  const rows = await listUnpreparedFindings(db, scanId, settings.configKey);
+  const all = await listScanPromptSources(db, scanId, settings.configKey);
   const read = lap();
-  const distinct = new Set<string>();
-  const hashes = rows.map((row) => {
-    const { promptHash } = buildPrompt(promptInputFrom(row), settings.prompt);
-    distinct.add(promptHash);
-    return promptHash;
-  });
+  const { ids, hashes, distinct } = hashQuestions(all, settings.prompt);
   const build = lap();
-  await setPromptHashes(
-    db,
-    rows.map((r) => r.id),
-    hashes,
-    settings.configKey,
-  );
+  await setPromptHashes(db, ids, hashes, settings.configKey);
   const write = lap();
   await completeFromCache(db, [...distinct]);
   const cache = lap();

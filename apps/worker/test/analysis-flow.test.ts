@@ -1,5 +1,5 @@
-import { buildPrompt, promptInputFrom } from "@vulntriage/core";
-import { loadPromptSource } from "@vulntriage/db";
+import { buildPrompt, questionInput } from "@vulntriage/core";
+import { loadQuestionSources } from "@vulntriage/db";
 import { corpusEntryFor, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, startStack, statusCounts, waitFor } from "./helpers.js";
@@ -51,8 +51,8 @@ describe("analysis of ingested findings", () => {
       [scanId],
     );
     for (const row of rows) {
-      const source = await loadPromptSource(stack.database.db, row.id);
-      const { messages, promptHash } = buildPrompt(promptInputFrom(source as any), stack.ctx.analysis.prompt);
+      const question = await loadQuestionSources(stack.database.db, row.id);
+      const { messages, promptHash } = buildPrompt(questionInput(question), stack.ctx.analysis.prompt);
       const expected = corpusEntryFor(messages[1]?.content as string).expected;
       expect(row.hash).toBe(promptHash);
       expect(row.prompt).toBe(promptHash);

@@ -55,7 +55,7 @@ describe("GET /api/container/scans/:identifier/analysis", () => {
     const bad = (badLlmAnswers.find((b) => b.id === "no-summary-section") as { answer: string }).answer;
     // The first package's question needs the repair turn; the repair request carries no package.
     stack.fake.setResponder((req) =>
-      req.prompt.includes('"package": "progress-a0"')
+      req.prompt.includes('"progress-a0"')
         ? bad
         : "## Summary\nA flaw.\n## Recommendations\n1. Upgrade.\n## Risk Score\n6",
     );

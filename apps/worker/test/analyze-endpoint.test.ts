@@ -17,7 +17,7 @@ import {
 /** Whether any turn of the conversation (the question, or the repair turn after it) is about `pkg`. */
 function asksAbout(req: FakeGenerationRequest, pkg: string): boolean {
   const messages = (req.body as { messages?: { content: string }[] }).messages ?? [];
-  return messages.some((m) => m.content.includes(`"package": "${pkg}"`));
+  return messages.some((m) => m.content.includes(`"${pkg}"`));
 }
 
 const MODEL = "llama3.2:3b";

@@ -10,12 +10,12 @@ import {
   buildPrompt,
   createAnalysisQueue,
   createOllamaAnalyzer,
-  promptInputFrom,
+  questionInput,
   type ServiceContext,
   type Severity,
   silentLogger,
 } from "@vulntriage/core";
-import { loadPromptSource } from "@vulntriage/db";
+import { loadQuestionSources } from "@vulntriage/db";
 import {
   builtEntry,
   corpusEntryFor,
@@ -164,6 +164,7 @@ export type ReportVuln = {
   fixed?: string;
   severity?: Severity;
   title?: string;
+  description?: string;
 };
 
 /** A small Trivy `image -f json` report (SchemaVersion 2, Debian) with these vulnerabilities. */
@@ -187,7 +188,9 @@ export function trivyReport(artifactName: string, vulns: ReportVuln[]): string {
           Status: "fixed",
           Severity: v.severity ?? "HIGH",
           Title: v.title ?? `${v.pkg}: flaw in ${v.pkg}`,
-          Description: `A flaw was found in ${v.pkg} that lets a remote attacker cause a denial of service.`,
+          Description:
+            v.description ??
+            `A flaw was found in ${v.pkg} that lets a remote attacker cause a denial of service.`,
         })),
       },
     ],
@@ -250,9 +253,9 @@ export async function expectedFor(
   ctx: ServiceContext,
   findingId: number,
 ): Promise<{ promptHash: string; user: string; expected: LlmAnswerExpected; answer: string }> {
-  const source = await loadPromptSource(database.db, findingId);
-  if (!source) throw new Error(`no finding ${findingId}`);
-  const { messages, promptHash } = buildPrompt(promptInputFrom(source), ctx.analysis.prompt);
+  const question = await loadQuestionSources(database.db, findingId);
+  if (question.length === 0) throw new Error(`no finding ${findingId}`);
+  const { messages, promptHash } = buildPrompt(questionInput(question), ctx.analysis.prompt);
   const user = messages[1]?.content as string;
   const entry = corpusEntryFor(user);
   return { promptHash, user, expected: entry.expected, answer: entry.answer };

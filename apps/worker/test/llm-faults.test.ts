@@ -177,7 +177,7 @@ describe("Ollama faults", () => {
     // In place before the upload: the worker may ask as soon as the scan is committed.
     const pkgs = packageNames("unparseable", 3);
     stack.fake.setResponder((req) => {
-      const i = pkgs.findIndex((pkg) => req.prompt.includes(`"package": "${pkg}"`));
+      const i = pkgs.findIndex((pkg) => req.prompt.includes(`"${pkg}"`));
       return bad[i]?.answer ?? "## Summary\nunexpected prompt";
     });
     const { scanId, prompts } = await ingest(stack, "unparseable", 3);

@@ -29,10 +29,9 @@ describe("the compiled API and worker processes together", () => {
     let retried = 0;
     stack.fake.setResponder((req) => {
       if (req.prompt.includes("could not be used")) return GOOD;
-      if (req.prompt.includes('"package": "e2e-repair"')) return NO_SUMMARY;
+      if (req.prompt.includes('"e2e-repair"')) return NO_SUMMARY;
       // The first attempt fails; its retry waits a minute in Redis (LLM_RETRY_DELAY_MS below).
-      if (req.prompt.includes('"package": "e2e-retry"') && retried++ === 0)
-        return { kind: "http", status: 503 };
+      if (req.prompt.includes('"e2e-retry"') && retried++ === 0) return { kind: "http", status: 503 };
       return GOOD;
     });
     const port = 20_000 + Math.floor(Math.random() * 20_000);

@@ -1,3 +1,4 @@
+export * from "./analysis/advisory-question.js";
 export * from "./analysis/analysis-answer.js";
 export * from "./analysis/analysis-progress.js";
 export * from "./analysis/ollama-analyzer.js";

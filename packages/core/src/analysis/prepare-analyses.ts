@@ -4,24 +4,18 @@ import {
   findPendingPromptsOfScan,
   findProcessingPrompts,
   findScansToPrepare,
-  listUnpreparedFindings,
-  type PromptSourceRow,
+  listScanPromptSources,
   setPromptHashes,
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
-import { buildPrompt, type PromptInput } from "./prompt.js";
-
-export function promptInputFrom(row: PromptSourceRow): PromptInput {
-  const { id: _id, severityRank: _severityRank, ...input } = row;
-  return input;
-}
+import { hashQuestions } from "./advisory-question.js";
 
 export type PreparedScan = { findings: number; prompts: number; answeredFromCache: number; enqueued: number };
 
 /**
- * For a freshly ingested scan: computes each pending finding's prompt hash, completes at once the
- * findings whose prompt the cache already answered, and enqueues one job per remaining distinct
- * prompt, most severe first.
+ * For a freshly ingested scan: groups its findings into advisory questions, gives each pending
+ * finding its question's prompt hash, completes at once the findings whose prompt the cache already
+ * answered, and enqueues one job per remaining distinct prompt, most severe first.
  */
 export async function prepareScanAnalyses(args: {
   ctx: ServiceContext;
@@ -30,23 +24,13 @@ export async function prepareScanAnalyses(args: {
   const { ctx } = args;
   const { db } = ctx;
   const { scanId } = args.input;
-  const rows = await listUnpreparedFindings(db, scanId, ctx.analysis.configKey);
+  const all = await listScanPromptSources(db, scanId, ctx.analysis.configKey);
+  const { ids, hashes, distinct } = hashQuestions(all, ctx.analysis.prompt);
   let answeredFromCache = 0;
-  if (rows.length > 0) {
-    const distinct = new Set<string>();
-    const hashes = rows.map((row) => {
-      const { promptHash } = buildPrompt(promptInputFrom(row), ctx.analysis.prompt);
-      distinct.add(promptHash);
-      return promptHash;
-    });
+  if (ids.length > 0) {
     // Committed before any job exists: a job must find the hashes it was queued for.
     answeredFromCache = await withTransaction(ctx, async (tx) => {
-      await setPromptHashes(
-        tx,
-        rows.map((r) => r.id),
-        hashes,
-        ctx.analysis.configKey,
-      );
+      await setPromptHashes(tx, ids, hashes, ctx.analysis.configKey);
       return (await completeFromCache(tx, [...distinct])).size;
     });
   }
@@ -58,7 +42,7 @@ export async function prepareScanAnalyses(args: {
     await ctx.queue.analyzePrompts(toAsk);
   }
   return {
-    findings: rows.length,
+    findings: ids.length,
     prompts: toAsk.length + answeredFromCache,
     answeredFromCache,
     enqueued: toAsk.length,

@@ -3,14 +3,14 @@ import {
   completeFromCache,
   forgetAnalysis,
   getAnalysisState,
-  loadPromptSource,
+  loadQuestionSources,
   markFindingPending,
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { verb } from "../verb.js";
+import { questionInput } from "./advisory-question.js";
 import type { AnalysisAnswer } from "./analysis-answer.js";
-import { promptInputFrom } from "./prepare-analyses.js";
 import { buildPrompt } from "./prompt.js";
 
 /**
@@ -49,9 +49,9 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   }
 
   // Never asked, asked under other settings, or asked again on purpose: build the prompt now.
-  const source = await loadPromptSource(db, input.findingId);
-  if (!source) throw new NotFoundError(`no finding with id ${input.findingId}`);
-  const { promptHash } = buildPrompt(promptInputFrom(source), ctx.analysis.prompt);
+  const question = await loadQuestionSources(db, input.findingId);
+  if (question.length === 0) throw new NotFoundError(`no finding with id ${input.findingId}`);
+  const { promptHash } = buildPrompt(questionInput(question), ctx.analysis.prompt);
   const answered = await withTransaction(ctx, async (tx) => {
     if (input.refresh) await forgetAnalysis(tx, promptHash);
     await markFindingPending(tx, input.findingId, promptHash, ctx.analysis.configKey);

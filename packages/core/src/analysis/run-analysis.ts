@@ -6,10 +6,10 @@ import {
   storeFailedAnalysis,
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
+import { questionInput } from "./advisory-question.js";
 import type { Analyzer, LlmAnswer } from "./ollama-analyzer.js";
 import { LlmError } from "./ollama-analyzer.js";
 import { AnalysisParseError, type ParsedAnalysis, parseAnalysis } from "./parse-analysis.js";
-import { promptInputFrom } from "./prepare-analyses.js";
 import { buildPrompt, type ChatMessage, PROMPT_TEMPLATE_VERSION, repairMessages } from "./prompt.js";
 
 export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "repaired" | "failed";
@@ -41,9 +41,9 @@ export async function analyzePrompt(args: {
   const settings = ctx.analysis.prompt;
   if ((await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
 
-  const source = await claimPrompt(db, input.promptHash);
-  if (!source) return "nothing-waiting";
-  const { messages, promptHash: rebuilt } = buildPrompt(promptInputFrom(source), settings);
+  const question = await claimPrompt(db, input.promptHash);
+  if (question.length === 0) return "nothing-waiting";
+  const { messages, promptHash: rebuilt } = buildPrompt(questionInput(question), settings);
   // Settings or the template changed since the hash was stored: answer the prompt as it is now.
   let promptHash = input.promptHash;
   if (rebuilt !== promptHash) {

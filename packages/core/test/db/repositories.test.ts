@@ -13,9 +13,9 @@ import {
   getAnalysisState,
   insertScanStreaming,
   listFindings,
+  listScanPromptSources,
   listScans,
-  listUnpreparedFindings,
-  loadPromptSource,
+  loadQuestionSources,
   markFindingPending,
   type NewFinding,
   runInTransaction,
@@ -129,10 +129,14 @@ describe("ids read back through each repository", () => {
         expect(detail?.id).toBe(first?.id);
         expect(detail?.scanId).toBe(scanId);
 
-        const unprepared = await listUnpreparedFindings(on, scanId, "config-a");
-        expect(unprepared).toHaveLength(3);
-        for (const row of unprepared) expectId(row.id);
-        expect((await loadPromptSource(on, first?.id as number))?.id).toBe(first?.id);
+        const sources = await listScanPromptSources(on, scanId, "config-a");
+        expect(sources).toHaveLength(3);
+        for (const row of sources) {
+          expectId(row.id);
+          expect(row.unprepared).toBe(true);
+        }
+        const question = await loadQuestionSources(on, first?.id as number);
+        expect(question.map((r) => r.id)).toContain(first?.id);
         expect(await findScansToPrepare(on, "config-a")).toEqual([scanId]);
         expect((await getAnalysisState(on, first?.id as number))?.id).toBe(first?.id);
       });
@@ -153,7 +157,7 @@ describe("ids read back through each repository", () => {
   it("should carry ids and ranks as numbers through the analysis steps", async () => {
     const { db } = database;
     const { scan } = await insertScan(db, "analysis", 2);
-    const rows = await listUnpreparedFindings(db, scan.id, "config-b");
+    const rows = await listScanPromptSources(db, scan.id, "config-b");
     await setPromptHashes(
       db,
       rows.map((r) => r.id),
@@ -167,7 +171,7 @@ describe("ids read back through each repository", () => {
       { promptHash: "hash-b", severityRank: 1 },
     ]);
     const claimed = await claimPrompt(db, "hash-b");
-    expect(claimed?.id).toBe(Math.min(...rows.map((r) => r.id)));
+    expect(claimed.map((r) => r.id)).toEqual(rows.map((r) => r.id).sort((a, b) => a - b));
     const copied = await storeCompletedAnalysis(db, {
       promptHash: "hash-b",
       templateVersion: "t",

@@ -1,4 +1,5 @@
 import { type AnyColumn, and, eq, inArray, min, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../client.js";
 import { llmAnalyses as a, containerFindings as f, containerScans as s } from "../schema/index.js";
 import { needsPromptHash, WAITING } from "./analysis-conditions.js";
@@ -37,23 +38,48 @@ function textArray(values: string[]): SQL {
   return sql`${sql.param(values)}::text[]`;
 }
 
-/** Pending findings of a scan whose prompt hash is missing or was computed under other settings. */
-export async function listUnpreparedFindings(
+/**
+ * Every finding of a scan with what its prompt is built from, and whether it is pending with its
+ * prompt hash missing or computed under other settings. All of them, not only those: a question's
+ * package set is every finding of the scan that shares its advisory.
+ */
+export async function listScanPromptSources(
   db: Executor,
   scanId: number,
   promptConfig: string,
-): Promise<PromptSourceRow[]> {
-  return selectPromptSource(db).where(
-    and(eq(f.scanId, scanId), eq(f.llmAnalysisStatus, "pending"), needsPromptHash(promptConfig)),
-  );
+): Promise<(PromptSourceRow & { unprepared: boolean })[]> {
+  return db
+    .select({
+      ...promptSource,
+      unprepared: sql<boolean>`coalesce(${and(eq(f.llmAnalysisStatus, "pending"), needsPromptHash(promptConfig))}, false)`,
+    })
+    .from(f)
+    .innerJoin(s, eq(s.id, f.scanId))
+    .where(eq(f.scanId, scanId));
 }
 
-export async function loadPromptSource(
-  db: Executor,
-  findingId: number,
-): Promise<PromptSourceRow | undefined> {
-  const [row] = await selectPromptSource(db).where(eq(f.id, findingId));
-  return row;
+const sameAdvisory = alias(f, "same_advisory");
+
+/**
+ * One finding's question: the findings of its scan that share its vulnerability id, installed and
+ * fixed version and package type (the scan fixes the OS). Empty when there is no such finding.
+ */
+export async function loadQuestionSources(db: Executor, findingId: number): Promise<PromptSourceRow[]> {
+  const same = (column: keyof typeof f.$inferSelect) =>
+    sql`${f[column]} is not distinct from ${sameAdvisory[column]}`;
+  return selectPromptSource(db)
+    .innerJoin(
+      sameAdvisory,
+      and(
+        eq(sameAdvisory.id, findingId),
+        eq(sameAdvisory.scanId, f.scanId),
+        same("vulnerabilityId"),
+        same("installedVersion"),
+        same("fixedVersion"),
+        sql`coalesce(${f.type}, ${f.class}) is not distinct from coalesce(${sameAdvisory.type}, ${sameAdvisory.class})`,
+      ),
+    )
+    .orderBy(f.id);
 }
 
 export async function setPromptHashes(
@@ -118,23 +144,29 @@ export async function completeFromCache(db: Executor, hashes: string[]): Promise
 
 /**
  * Marks the waiting findings of one prompt as being processed and returns what the prompt is built
- * from (any one of them: they share the prompt), in one statement.
+ * from, in one statement: the findings with that prompt in the scan of the first one claimed (every
+ * scan asking a prompt has the same package set for it).
  */
-export async function claimPrompt(db: Executor, promptHash: string): Promise<PromptSourceRow | undefined> {
+export async function claimPrompt(db: Executor, promptHash: string): Promise<PromptSourceRow[]> {
   const claimed = db.$with("claimed").as(
     db
       .update(f)
       .set({ llmAnalysisStatus: "processing", llmAnalysisStartedAt: sql`now()` })
       .where(and(eq(f.llmPromptHash, promptHash), inArray(f.llmAnalysisStatus, WAITING)))
-      .returning({ id: f.id }),
+      .returning({ id: f.id, scanId: f.scanId }),
   );
-  const [row] = await db
+  return db
     .with(claimed)
     .select(promptSource)
     .from(f)
     .innerJoin(s, eq(s.id, f.scanId))
-    .where(eq(f.id, db.select({ id: min(claimed.id) }).from(claimed)));
-  return row;
+    .where(
+      and(
+        eq(f.llmPromptHash, promptHash),
+        eq(f.scanId, db.select({ scanId: claimed.scanId }).from(claimed).orderBy(claimed.id).limit(1)),
+      ),
+    )
+    .orderBy(f.id);
 }
 
 /** A refresh: the stored answer to this prompt is no longer to be served, so whichever job runs next asks again. */
