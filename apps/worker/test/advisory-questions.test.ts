@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   chatRequestsFor,
   findingRows,
+  getJson,
   type ReportVuln,
   type Stack,
   startStack,
@@ -89,7 +90,7 @@ describe("advisory questions", () => {
       });
     }
     // Each finding still reads as its own package, with the shared answer beside it.
-    const detail = await fetch(`${stack.url}/api/container/findings/${first?.id}`).then((r) => r.json());
+    const { body: detail } = await getJson(`${stack.url}/api/container/findings/${first?.id}`);
     expect(detail.pkg_name).toBe(first?.pkg);
     expect(detail.llm_analysis_summary).toBe(first?.summary);
     expect(detail.llm_analysis_status).toBe("completed");

@@ -1,4 +1,4 @@
-import { type AnyColumn, and, eq, inArray, min, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../client.js";
 import { llmAnalyses as a, containerFindings as f, containerScans as s } from "../schema/index.js";
