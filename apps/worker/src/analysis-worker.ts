@@ -4,12 +4,14 @@ import {
   analyzePrompt,
   type JobCatalog,
   type JobName,
+  PausedAnalysisError,
   PermanentAnalysisError,
   prepareScanAnalyses,
   reconcileAnalyses,
   type ServiceContext,
 } from "@vulntriage/core";
-import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
+import { isDatabaseUnavailable } from "@vulntriage/db";
+import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 
 export type AnalysisWorkerOptions = {
@@ -23,6 +25,8 @@ export type AnalysisWorkerOptions = {
   /** A finding `processing` for longer than this is taken to have lost its worker. */
   processingStaleMs: number;
   shutdownTimeoutMs: number;
+  /** How long a job waits before its next try while PostgreSQL or every Ollama server is away. */
+  pause?: { firstMs: number; maxMs: number };
 };
 
 export type AnalysisWorker = {
@@ -56,6 +60,8 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
     },
   };
 
+  const outages = trackOutages(ctx.log, options.pause ?? { firstMs: 1_000, maxMs: 30_000 });
+
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   connection.on("error", () => {});
   const worker = new Worker(
@@ -64,8 +70,18 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
       const handler = handlers[job.name as JobName] as (job: Job, signal: AbortSignal) => Promise<unknown>;
       if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
       try {
-        return await handler(job, shutdown.signal);
+        const result = await handler(job, shutdown.signal);
+        outages.over();
+        return result;
       } catch (error) {
+        // An outage is not the job's fault: it waits and tries again later without spending an
+        // attempt, however long the outage lasts; the findings stay pending or processing.
+        const outage =
+          error instanceof PausedAnalysisError ? "ollama" : isDatabaseUnavailable(error) ? "postgres" : null;
+        if (outage && !shutdown.signal.aborted) {
+          await job.moveToDelayed(Date.now() + outages.started(outage, error as Error), token);
+          throw new DelayedError();
+        }
         // Cut short by the shutdown deadline: back to the queue as it was, without spending an attempt
         // (on the last one, failing here would mark the findings failed for a deploy).
         if (shutdown.signal.aborted && !(error instanceof UnrecoverableError)) {
@@ -124,4 +140,35 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
   };
 
   return { worker, reconcile, close };
+}
+
+type Outage = "ollama" | "postgres";
+
+/**
+ * Logs an outage once when it starts and once when it ends. Meanwhile each job waits about as long
+ * as the outage has lasted (from `firstMs` up to `maxMs`, jittered so jobs do not return together).
+ */
+function trackOutages(log: ServiceContext["log"], pause: { firstMs: number; maxMs: number }) {
+  let current: { what: Outage; since: number } | null = null;
+  return {
+    started(what: Outage, error: Error): number {
+      if (current?.what !== what) {
+        current = { what, since: Date.now() };
+        log.warn(
+          { dependency: what, err: error.message },
+          `${what === "ollama" ? "Ollama" : "PostgreSQL"} is not answering: analyses wait and resume when it does`,
+        );
+      }
+      const lasted = Math.min(Math.max(Date.now() - current.since, pause.firstMs), pause.maxMs);
+      return Math.round(lasted * (0.8 + Math.random() * 0.4));
+    },
+    over(): void {
+      if (!current) return;
+      log.info(
+        { dependency: current.what, seconds: Math.round((Date.now() - current.since) / 1000) },
+        "outage over: analyses resumed",
+      );
+      current = null;
+    },
+  };
 }

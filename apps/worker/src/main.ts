@@ -1,9 +1,4 @@
-import {
-  checkOllamaModel,
-  createOllamaAnalyzer,
-  loadConfigOrExit,
-  openServiceContext,
-} from "@vulntriage/core";
+import { checkOllamaServers, createOllamaPool, loadConfigOrExit, openServiceContext } from "@vulntriage/core";
 import { pino } from "pino";
 import { startAnalysisWorker } from "./analysis-worker.js";
 
@@ -12,7 +7,7 @@ const log = pino({ level: config.logLevel, base: { process: "worker" } });
 const { ctx, close } = await openServiceContext(config, "worker", log);
 const running = startAnalysisWorker({
   ctx,
-  analyzer: createOllamaAnalyzer({ host: config.ollamaHost, timeoutMs: config.llmTimeoutMs }),
+  analyzer: createOllamaPool({ servers: config.ollamaServers, timeoutMs: config.llmTimeoutMs, log }),
   redisUrl: config.redisUrl,
   prefix: config.queuePrefix,
   concurrency: config.workerConcurrency,
@@ -22,13 +17,21 @@ const running = startAnalysisWorker({
   shutdownTimeoutMs: config.workerShutdownTimeoutMs,
 });
 log.info(
-  { model: config.ollamaModel, ollama: config.ollamaHost, concurrency: config.workerConcurrency },
+  {
+    model: config.ollamaModel,
+    ollama: config.ollamaServers.map((s) => `${s.url}*${s.concurrency}`),
+    concurrency: config.workerConcurrency,
+  },
   "worker started",
 );
-// Says once, at start, what would otherwise only show as failed or waiting analyses; the worker
-// keeps running either way, since Ollama may come up or pull the model later.
-void checkOllamaModel({ host: config.ollamaHost, model: config.ollamaModel }).then((problem) => {
-  if (problem) log.warn({ ollama: config.ollamaHost, model: config.ollamaModel }, problem);
+// Says once, at start, which servers answer and have the model; the worker keeps running either
+// way, since a server may come up or pull the model later.
+void checkOllamaServers({ servers: config.ollamaServers, model: config.ollamaModel }).then((checks) => {
+  for (const check of checks) {
+    if (check.problem) log.warn({ ollama: check.url, model: config.ollamaModel }, check.problem);
+    else
+      log.info({ ollama: check.url, model: config.ollamaModel }, "Ollama server answers and has the model");
+  }
 });
 
 let stopping = false;

@@ -238,7 +238,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     expect(await callsFor(critical.id)).toBe(callsBefore + 1);
   });
 
-  it("should show a failed finding the answer once its identical prompt was answered for another image", async () => {
+  it("should not ask a failed question again for another image, and show both findings the answer of a refresh", async () => {
     const bad = badLlmAnswers.find((b) => b.id === "score-out-of-range")?.answer as string;
     const vuln = { id: "CVE-2024-1500", pkg: "libshared-fail", severity: "CRITICAL" as const };
     stack.fake.setResponder((req) => (asksAbout(req, vuln.pkg) ? bad : corpusEntryFor(req.prompt).answer));
@@ -255,13 +255,22 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     } finally {
       stack.fake.setResponder(null);
     }
-    // The same prompt arrives from another image and is answered this time.
+    // The same question arrives from another image: it failed, so it fails here too, with no call.
     const second = await uploadReport(
       stack.url,
       trivyReport("registry.example.com/endpoint/second:1", [vuln]),
     );
     expect(second.status).toBe(201);
     const twin = (await findingRows(stack.database, second.body.scan.id))[0] as Finding;
+    const refused = await until200(twin.id);
+    expect(refused.body.status).toBe("failed");
+    expect(refused.body.error).toMatch(/repair/);
+    await sleep(300);
+    // One call (and its repair turn, which asks another user message) for the first image only.
+    expect(await callsFor(twin.id)).toBe(1);
+
+    // Asked again on purpose, it is answered this time.
+    expect((await analyze(twin.id, "?refresh=true")).status).toBe(202);
     const answered = await until200(twin.id);
     expect(answered.body.status).toBe("completed");
     expect(await callsFor(twin.id)).toBe(2);

@@ -1,4 +1,4 @@
-import { createOllamaAnalyzer } from "@vulntriage/core";
+import { createOllamaPool, silentLogger } from "@vulntriage/core";
 import { listTrivyFixtures, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -35,7 +35,11 @@ describe("every real Trivy report in test/fixtures/trivy", () => {
   beforeAll(async () => {
     [stack, fake] = await Promise.all([startStack({ startWorker: false }), startFakeOllamaProcess()]);
     stack.startWorker({
-      analyzer: createOllamaAnalyzer({ host: fake.url, timeoutMs: 30_000 }),
+      analyzer: createOllamaPool({
+        servers: [{ url: fake.url, concurrency: 16 }],
+        timeoutMs: 30_000,
+        log: silentLogger,
+      }),
       concurrency: 16,
     });
   });

@@ -9,7 +9,7 @@ import {
   analysisSettings,
   buildPrompt,
   createAnalysisQueue,
-  createOllamaAnalyzer,
+  createOllamaPool,
   questionInput,
   type ServiceContext,
   type Severity,
@@ -69,6 +69,9 @@ export type StackOptions = {
   fake?: FakeOllama;
 };
 
+/** Outages in tests last milliseconds: so do the pauses they cause. */
+export const TEST_BACKOFF = { firstMs: 50, maxMs: 500 };
+
 /** API, worker, real PostgreSQL and Redis (own database, own queue prefix) and a fake Ollama. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = options.database ?? (await createTestDatabase());
@@ -101,14 +104,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     prefix,
     ctx,
     startWorker: (overrides = {}) => {
+      const concurrency = overrides.concurrency ?? options.concurrency ?? 2;
       const worker = startAnalysisWorker({
         ctx,
         analyzer:
           overrides.analyzer ??
-          createOllamaAnalyzer({ host: fake.url, timeoutMs: options.llmTimeoutMs ?? 10_000 }),
+          createOllamaPool({
+            servers: [{ url: fake.url, concurrency }],
+            timeoutMs: options.llmTimeoutMs ?? 10_000,
+            log: silentLogger,
+            backoff: TEST_BACKOFF,
+          }),
         redisUrl: redisUrl(),
         prefix,
-        concurrency: overrides.concurrency ?? options.concurrency ?? 2,
+        concurrency,
+        pause: TEST_BACKOFF,
         lockMs: overrides.lockMs ?? 5_000,
         reconcileIntervalMs: overrides.reconcileIntervalMs ?? 60_000,
         processingStaleMs: overrides.processingStaleMs ?? 60_000,

@@ -92,24 +92,23 @@ describe("Ollama faults", () => {
     expect(Math.max(...perPrompt)).toBeGreaterThan(1);
   });
 
-  it("should fail the findings after maxAttempts (3) calls when Ollama answers 503 every time", async () => {
+  it("should fail nothing while Ollama answers 503 far past the retry schedule, and complete once it answers", async () => {
     stack.fake.setFault({ kind: "http", status: 503 });
     const { scanId, prompts } = await ingest(stack, "busy", 2);
-    const rows = await settled(stack, scanId);
-    for (const row of rows) {
-      expect(row.status).toBe("failed");
-      expect(row.error).toMatch(/503/);
-      expect(row.score).toBeNull();
-      expect(row.summary).toBeNull();
-    }
-    await sleep(500); // no late retry
-    for (const p of prompts) expect(chatRequestsFor(stack.fake, p.user)).toHaveLength(3);
-    expect(stack.fake.chatCalls).toBe(6);
-    const { rows: cached } = await stack.database.pool.query(
-      "select count(*)::int as n from llm_analyses where status = 'completed' and prompt_hash = any($1)",
+    // The retry schedule (3 attempts, 50 ms doubling) is over many times before this wait ends.
+    await waitFor("many refused calls", async () => stack.fake.chatCalls >= 12);
+    let counts = await findingRows(stack.database, scanId);
+    expect(counts.filter((r) => r.status === "failed")).toEqual([]);
+    expect(counts.every((r) => r.status === "pending" || r.status === "processing")).toBe(true);
+
+    stack.fake.setFault(null);
+    counts = await settled(stack, scanId);
+    expectCorpusAnswers(counts, prompts);
+    const { rows: failures } = await stack.database.pool.query(
+      "select count(*)::int as n from llm_analyses where status = 'failed' and prompt_hash = any($1)",
       [prompts.map((p) => p.promptHash)],
     );
-    expect(cached[0].n).toBe(0);
+    expect(failures[0].n).toBe(0);
   });
 
   it("should fail after one repair turn when Ollama cuts every answer off (done_reason length), not retry", async () => {
@@ -227,7 +226,7 @@ describe("unknown model", () => {
     await stack?.close();
   });
 
-  it("should fail at once with one call, naming the model and the `ollama pull` that fixes it", async () => {
+  it("should fail at once, at most one call per question, naming the model and the `ollama pull` that fixes it", async () => {
     const { scanId, prompts } = await ingest(stack, "nomodel", 2);
     const rows = await settled(stack, scanId);
     for (const row of rows) {
@@ -237,8 +236,10 @@ describe("unknown model", () => {
       expect(row.score).toBeNull();
     }
     await sleep(500);
-    for (const p of prompts) expect(chatRequestsFor(stack.fake, p.user)).toHaveLength(1);
-    expect(stack.fake.chatCalls).toBe(2);
+    // Once a server said it lacks the model, questions fail without asking it again.
+    for (const p of prompts) expect(chatRequestsFor(stack.fake, p.user).length).toBeLessThanOrEqual(1);
+    expect(stack.fake.chatCalls).toBeGreaterThanOrEqual(1);
+    expect(stack.fake.chatCalls).toBeLessThanOrEqual(2);
   });
 });
 

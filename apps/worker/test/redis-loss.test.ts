@@ -28,13 +28,13 @@ function report(count: number): string {
 
 describe("analyses in processing when Redis loses their jobs", () => {
   it("should be re-queued at the next reconcile, not after the processing deadline", async () => {
-    // Every first attempt fails and waits a minute for its retry: the findings stay processing while
+    // Every first attempt breaks off mid-answer (an attempt spent, unlike an outage) and waits a minute for its retry: the findings stay processing while
     // their jobs sit delayed in Redis — until Redis forgets them.
     const stack = await startStack({ startWorker: false, retryDelayMs: 60_000, maxAttempts: 3 });
     stacks.push(stack);
     const prompts = 4;
     stack.fake.queueFaults(
-      Array.from({ length: prompts }, () => ({ kind: "http" as const, status: 503 as const })),
+      Array.from({ length: prompts }, () => ({ kind: "error-in-stream" as const, error: "runner crashed" })),
     );
     stack.startWorker({ reconcileIntervalMs: 500, processingStaleMs: 10 * 60_000 });
 
@@ -63,7 +63,7 @@ describe("analyses in processing when Redis loses their jobs", () => {
   it("should leave alone an analysis whose job is only waiting for its retry", async () => {
     const stack = await startStack({ startWorker: false, retryDelayMs: 60_000, maxAttempts: 3 });
     stacks.push(stack);
-    stack.fake.queueFaults([{ kind: "http", status: 503 }]);
+    stack.fake.queueFaults([{ kind: "error-in-stream", error: "runner crashed" }]);
     const worker = stack.startWorker({ reconcileIntervalMs: 300, processingStaleMs: 10 * 60_000 });
 
     const uploaded = await uploadReport(stack.url, report(1));

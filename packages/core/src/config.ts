@@ -1,13 +1,18 @@
 import { SEVERITIES, type Severity } from "./trivy/severity.js";
 
+/** One Ollama server and how many answers it may generate at once for this worker. */
+export type OllamaServer = { url: string; concurrency: number };
+
 export type Config = {
   databaseUrl: string;
   redisUrl: string;
-  ollamaHost: string;
+  /** OLLAMA_HOST: a comma-separated list, each entry optionally ending in `*N` (its concurrency). */
+  ollamaServers: OllamaServer[];
   ollamaModel: string;
   host: string;
   port: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Defaults to the sum of the servers' concurrencies. */
   workerConcurrency: number;
   analyzeOnIngest: boolean;
   analyzeMinSeverity: Severity;
@@ -84,6 +89,22 @@ export function loadConfig(env: Env = process.env): Config {
         : new Invalid(`must be one of ${values.join(", ")}`);
     };
   const text = (raw: string): string => raw;
+  const servers = (raw: string): OllamaServer[] | Invalid => {
+    const parsed: OllamaServer[] = [];
+    for (const entry of raw.split(",").map((e) => e.trim())) {
+      const match = /^(.*?)(?:\*(\d+))?$/.exec(entry) as RegExpExecArray;
+      const address = url("http:", "https:")(match[1] as string);
+      const concurrency = match[2] === undefined ? 1 : Number(match[2]);
+      if (address instanceof Invalid || entry === "") {
+        return new Invalid("must be comma-separated http:// or https:// URLs, each optionally ending in *N");
+      }
+      if (!(concurrency >= 1 && concurrency <= 64)) return new Invalid(`${entry}: *N must be from 1 to 64`);
+      const normalised = address.replace(/\/+$/, "");
+      if (parsed.some((s) => s.url === normalised)) return new Invalid(`${normalised} is listed twice`);
+      parsed.push({ url: normalised, concurrency });
+    }
+    return parsed;
+  };
 
   const config: Config = {
     databaseUrl: read(
@@ -92,7 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
       url("postgres:", "postgresql:"),
     ),
     redisUrl: read("REDIS_URL", "redis://127.0.0.1:6379", url("redis:", "rediss:")),
-    ollamaHost: read("OLLAMA_HOST", "http://127.0.0.1:11434", url("http:", "https:")),
+    ollamaServers: read("OLLAMA_HOST", [{ url: "http://127.0.0.1:11434", concurrency: 1 }], servers),
     ollamaModel: read("OLLAMA_MODEL", "llama3.2:3b", text),
     host: read("HOST", "127.0.0.1", text),
     port: read("PORT", 3000, integer(0, 65535)),
@@ -101,7 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
       "info",
       oneOf(LOG_LEVELS, (s) => s.toLowerCase()),
     ),
-    workerConcurrency: read("WORKER_CONCURRENCY", 1, integer(1, 256)),
+    workerConcurrency: 0,
     analyzeOnIngest: read("ANALYZE_ON_INGEST", true, boolean),
     analyzeMinSeverity: read<Severity>(
       "ANALYZE_MIN_SEVERITY",
@@ -119,6 +140,12 @@ export function loadConfig(env: Env = process.env): Config {
     workerLockMs: read("WORKER_LOCK_MS", 30_000, integer(1_000, 3_600_000)),
     workerShutdownTimeoutMs: read("WORKER_SHUTDOWN_TIMEOUT_MS", 20_000, integer(0, 3_600_000)),
   };
+  // Enough jobs at once to keep every server's slots busy; more would only wait for a slot.
+  config.workerConcurrency = read(
+    "WORKER_CONCURRENCY",
+    config.ollamaServers.reduce((sum, server) => sum + server.concurrency, 0),
+    integer(1, 256),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -2,6 +2,7 @@ export * from "./analysis/advisory-question.js";
 export * from "./analysis/analysis-answer.js";
 export * from "./analysis/analysis-progress.js";
 export * from "./analysis/ollama-analyzer.js";
+export * from "./analysis/ollama-pool.js";
 export * from "./analysis/parse-analysis.js";
 export * from "./analysis/prepare-analyses.js";
 export * from "./analysis/prompt.js";

@@ -6,7 +6,7 @@ describe(loadConfig.name, () => {
     expect(loadConfig({})).toEqual({
       databaseUrl: "postgres://postgres@127.0.0.1:5432/vulntriage",
       redisUrl: "redis://127.0.0.1:6379",
-      ollamaHost: "http://127.0.0.1:11434",
+      ollamaServers: [{ url: "http://127.0.0.1:11434", concurrency: 1 }],
       ollamaModel: "llama3.2:3b",
       host: "127.0.0.1",
       port: 3000,
@@ -44,6 +44,31 @@ describe(loadConfig.name, () => {
       maxReportBytes: 104_857_600,
       workerConcurrency: 4,
     });
+  });
+
+  it("should read several Ollama servers with their concurrency, and default the worker's to the sum", () => {
+    const config = loadConfig({
+      OLLAMA_HOST: " http://gpu1:11434*4 , https://gpu2.example/ollama/ ,http://10.0.0.3:11434*2",
+    });
+    expect(config.ollamaServers).toEqual([
+      { url: "http://gpu1:11434", concurrency: 4 },
+      { url: "https://gpu2.example/ollama", concurrency: 1 },
+      { url: "http://10.0.0.3:11434", concurrency: 2 },
+    ]);
+    expect(config.workerConcurrency).toBe(7);
+    expect(
+      loadConfig({ OLLAMA_HOST: "http://gpu1:11434*4", WORKER_CONCURRENCY: "2" }).workerConcurrency,
+    ).toBe(2);
+  });
+
+  it.each([
+    ["an empty entry", "http://a:1,,http://b:2"],
+    ["a zero concurrency", "http://a:1*0"],
+    ["a concurrency that is not a number", "http://a:1*many"],
+    ["a server listed twice", "http://a:1,http://a:1/*2"],
+    ["another protocol", "ftp://a:1"],
+  ])("should refuse OLLAMA_HOST with %s", (_, value) => {
+    expect(() => loadConfig({ OLLAMA_HOST: value })).toThrow(/OLLAMA_HOST/);
   });
 
   it("should name every bad variable at once", () => {

@@ -11,10 +11,16 @@ export type LlmAnswer = {
   durationMs: number | null;
 };
 
-/** `retry`: worth asking again later (network, 5xx, timeouts); `final`: asking again cannot help. */
+/**
+ * `unavailable`: the server is unreachable or overloaded (refused, reset, 5xx): an outage, not a
+ * verdict on the question; `model-missing`: this server lacks the model (404); `retry`: worth one
+ * more attempt (timeouts, a broken answer stream); `final`: asking again cannot help.
+ */
+export type LlmErrorKind = "unavailable" | "model-missing" | "retry" | "final";
+
 export class LlmError extends Error {
   constructor(
-    readonly kind: "retry" | "final",
+    readonly kind: LlmErrorKind,
     message: string,
   ) {
     super(message);
@@ -95,11 +101,14 @@ function classify(
     const status = e.status_code;
     if (status === 404) {
       return new LlmError(
-        "final",
+        "model-missing",
         `model "${context.model}" is not available on ${context.host}: run \`ollama pull ${context.model}\` (Ollama said: ${e.message})`,
       );
     }
     if (status === 400) return new LlmError("final", `Ollama refused the request (400): ${e.message}`);
+    if (status >= 500 || status === 429) {
+      return new LlmError("unavailable", `Ollama at ${context.host} answered ${status}: ${e.message}`);
+    }
     return new LlmError("retry", `Ollama answered ${status}: ${e.message}`);
   }
   if (context.deadline.aborted || e?.name === "TimeoutError") {
@@ -108,7 +117,7 @@ function classify(
   if (e?.name === "AbortError")
     return new LlmError("retry", "the request to Ollama was aborted (worker shutting down)");
   const code = e?.cause?.code;
-  if (code) return new LlmError("retry", `cannot reach Ollama at ${context.host}: ${code}`);
+  if (code) return new LlmError("unavailable", `cannot reach Ollama at ${context.host}: ${code}`);
   return new LlmError("retry", `Ollama request failed: ${e?.message ?? String(error)}`);
 }
 
@@ -116,7 +125,20 @@ function classify(
 // says nothing is reported as unreachable.
 const CHECK_TIMEOUT_MS = 5_000;
 
-/** At worker start: says plainly when Ollama is unreachable or the model is not pulled. */
+/** At worker start: for each server, undefined when it answers and has the model, else why not. */
+export async function checkOllamaServers(options: {
+  servers: { url: string }[];
+  model: string;
+}): Promise<{ url: string; problem: string | undefined }[]> {
+  return Promise.all(
+    options.servers.map(async ({ url }) => ({
+      url,
+      problem: await checkOllamaModel({ host: url, model: options.model }),
+    })),
+  );
+}
+
+/** Says plainly when one Ollama server is unreachable or lacks the model. */
 export async function checkOllamaModel(options: {
   host: string;
   model: string;

@@ -1,5 +1,6 @@
 import {
   completeFromCache,
+  failFromCache,
   findOpenPrompts,
   findPendingPromptsOfScan,
   findProcessingPrompts,
@@ -31,7 +32,13 @@ export async function prepareScanAnalyses(args: {
     // Committed before any job exists: a job must find the hashes it was queued for.
     answeredFromCache = await withTransaction(ctx, async (tx) => {
       await setPromptHashes(tx, ids, hashes, ctx.analysis.configKey);
-      return (await completeFromCache(tx, [...distinct])).size;
+      const answered = await completeFromCache(tx, [...distinct]);
+      // A question that failed before is not asked again on its own (the bulk retry re-asks it).
+      await failFromCache(
+        tx,
+        [...distinct].filter((h) => !answered.has(h)),
+      );
+      return answered.size;
     });
   }
   // Everything of this scan still pending, including prompts an earlier, interrupted run of this

@@ -1,6 +1,7 @@
 import {
   type AnalysisState,
   completeFromCache,
+  failFromCache,
   forgetAnalysis,
   getAnalysisState,
   loadQuestionSources,
@@ -15,8 +16,8 @@ import { buildPrompt } from "./prompt.js";
 
 /**
  * The analyze endpoint: answers a fresh stored analysis from one primary-key read; otherwise makes
- * sure the finding's prompt is queued and says it is pending. A failed analysis stays failed until
- * `refresh` asks again.
+ * sure the finding's prompt is queued and says it is pending. A failed analysis, or a finding whose
+ * question failed for another finding, stays failed until `refresh` (or the bulk retry) asks again.
  */
 export const requestAnalysis = verb(async function requestAnalysis(args: {
   ctx: ServiceContext;
@@ -31,14 +32,7 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   if (!input.refresh && current) {
     if (state.status === "completed" && state.analysisPromptHash === state.promptHash)
       return completed(state, true);
-    if (state.status === "failed") {
-      return {
-        finding_id: state.id,
-        status: "failed",
-        error: state.error ?? "unknown error",
-        prompt_hash: state.promptHash,
-      };
-    }
+    if (state.status === "failed") return failed(state, state.promptHash as string);
     if (state.status === "pending" || state.status === "processing") {
       await enqueue(ctx, state.promptHash as string);
       return { finding_id: state.id, status: state.status };
@@ -55,14 +49,27 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   const answered = await withTransaction(ctx, async (tx) => {
     if (input.refresh) await forgetAnalysis(tx, promptHash);
     await markFindingPending(tx, input.findingId, promptHash, ctx.analysis.configKey);
-    if (input.refresh || (await completeFromCache(tx, [promptHash])).size === 0) return undefined;
-    return getAnalysisState(tx, input.findingId);
+    if (input.refresh) return undefined;
+    const settled =
+      (await completeFromCache(tx, [promptHash])).size > 0 ||
+      (await failFromCache(tx, [promptHash])).size > 0;
+    return settled ? getAnalysisState(tx, input.findingId) : undefined;
   });
   if (answered?.status === "completed") return completed(answered, true);
+  if (answered?.status === "failed") return failed(answered, promptHash);
   // After the commit: the job must find the finding pending.
   await enqueue(ctx, promptHash);
   return { finding_id: state.id, status: "pending" };
 });
+
+function failed(state: AnalysisState, promptHash: string): AnalysisAnswer {
+  return {
+    finding_id: state.id,
+    status: "failed",
+    error: state.error ?? "unknown error",
+    prompt_hash: promptHash,
+  };
+}
 
 function completed(state: AnalysisState, cached: boolean): AnalysisAnswer {
   return {

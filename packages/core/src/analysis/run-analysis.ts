@@ -1,6 +1,7 @@
 import {
   claimPrompt,
   completeFromCache,
+  failFromCache,
   movePromptHash,
   storeCompletedAnalysis,
   storeFailedAnalysis,
@@ -12,11 +13,25 @@ import { LlmError } from "./ollama-analyzer.js";
 import { AnalysisParseError, type ParsedAnalysis, parseAnalysis } from "./parse-analysis.js";
 import { buildPrompt, type ChatMessage, PROMPT_TEMPLATE_VERSION, repairMessages } from "./prompt.js";
 
-export type AnalyzePromptOutcome = "cached" | "nothing-waiting" | "completed" | "repaired" | "failed";
+export type AnalyzePromptOutcome =
+  | "cached"
+  | "failed-before"
+  | "nothing-waiting"
+  | "completed"
+  | "repaired"
+  | "failed";
 
 /** Thrown when the attempt failed but a later one may succeed; the queue retries it. */
 class RetryLaterError extends Error {
   override name = "RetryLaterError";
+}
+
+/**
+ * Thrown when no Ollama server could be reached: an outage, not a verdict. The worker puts the job
+ * back without spending an attempt; the findings stay waiting.
+ */
+export class PausedAnalysisError extends Error {
+  override name = "PausedAnalysisError";
 }
 
 /** Thrown when retrying cannot help; the findings are already marked failed. */
@@ -29,7 +44,8 @@ export class PermanentAnalysisError extends Error {
  * An answer that cannot be parsed, or was cut off at the token limit, gets exactly one repair turn
  * in the same conversation; only if that answer fails too are the findings failed (both raw
  * answers kept). The answer is stored under the original question's hash either way. A permanent
- * LLM error fails them at once; a passing error is retried, and fails them only on the last attempt.
+ * LLM error fails them at once; a passing error is retried, and fails them only on the last attempt;
+ * an unreachable or overloaded Ollama fails nothing (PausedAnalysisError).
  */
 export async function analyzePrompt(args: {
   ctx: ServiceContext;
@@ -40,6 +56,9 @@ export async function analyzePrompt(args: {
   const { db } = ctx;
   const settings = ctx.analysis.prompt;
   if ((await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
+  // A question whose answer failed is never asked again on its own: only a refresh or the bulk
+  // retry (which forget the failure first) ask it again.
+  if ((await failFromCache(db, [input.promptHash])).size > 0) return "failed-before";
 
   const question = await claimPrompt(db, input.promptHash);
   if (question.length === 0) return "nothing-waiting";
@@ -61,6 +80,7 @@ export async function analyzePrompt(args: {
         error instanceof LlmError ? error : new LlmError("retry", (error as Error).message ?? String(error));
       // Cut by a worker shutdown, not by the model: never a failure, whatever attempt this was.
       if (input.signal?.aborted) throw new RetryLaterError(llmError.message);
+      if (llmError.kind === "unavailable") throw new PausedAnalysisError(llmError.message);
       if (llmError.kind === "retry" && !input.lastAttempt) throw new RetryLaterError(llmError.message);
       const message = firstAnswer
         ? `asking for a repaired answer failed: ${llmError.message}`

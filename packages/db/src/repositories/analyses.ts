@@ -143,6 +143,42 @@ export async function completeFromCache(db: Executor, hashes: string[]): Promise
 }
 
 /**
+ * Fails every waiting finding whose prompt already failed, with the stored reason, without asking
+ * again; returns the prompt hashes that had failed.
+ */
+export async function failFromCache(db: Executor, hashes: string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const failed = db.$with("failed").as(
+    db
+      .select({ promptHash: a.promptHash })
+      .from(a)
+      .where(and(sql`${a.promptHash} = any(${textArray(hashes)})`, eq(a.status, "failed"))),
+  );
+  const updated = db.$with("updated").as(
+    db
+      .update(f)
+      .set({
+        llmAnalysisStatus: "failed",
+        llmAnalysisError: sql`${a.error}`,
+        llmAnalysisPromptHash: sql`${a.promptHash}`,
+        llmAnalysisModel: sql`${a.model}`,
+        llmAnalysisTimestamp: sql`${a.createdAt}`,
+      })
+      .from(a)
+      .where(
+        and(
+          inArray(a.promptHash, db.select({ promptHash: failed.promptHash }).from(failed)),
+          eq(f.llmPromptHash, a.promptHash),
+          inArray(f.llmAnalysisStatus, WAITING),
+        ),
+      )
+      .returning({ id: f.id }),
+  );
+  const rows = await db.with(failed, updated).select({ hash: failed.promptHash }).from(failed);
+  return new Set(rows.map((r) => r.hash));
+}
+
+/**
  * Marks the waiting findings of one prompt as being processed and returns what the prompt is built
  * from, in one statement: the findings with that prompt in the scan of the first one claimed (every
  * scan asking a prompt has the same package set for it).
@@ -265,38 +301,39 @@ type FailedAnalysis = {
   firstRawOutput?: string | undefined;
 };
 
-/** Two statements: run it in a transaction. */
+/**
+ * Records the failure once per prompt (so that no later scan asks it again on its own) and fails
+ * every waiting finding with it. Two statements: run it in a transaction.
+ */
 export async function storeFailedAnalysis(db: Executor, failure: FailedAnalysis): Promise<number> {
-  if (failure.rawOutput !== undefined) {
-    const row = {
-      promptHash: failure.promptHash,
-      status: "failed",
-      templateVersion: failure.templateVersion,
-      model: failure.model,
-      error: failure.error,
-      rawOutput: failure.rawOutput,
-      doneReason: failure.doneReason ?? null,
-      repairs: failure.repairs ?? 0,
-      firstRawOutput: failure.firstRawOutput ?? null,
-    };
-    await db
-      .insert(a)
-      .values(row)
-      .onConflictDoUpdate({
-        target: a.promptHash,
-        set: {
-          status: "failed",
-          error: excluded(a.error),
-          rawOutput: excluded(a.rawOutput),
-          doneReason: excluded(a.doneReason),
-          repairs: excluded(a.repairs),
-          firstRawOutput: excluded(a.firstRawOutput),
-          createdAt: sql`now()`,
-        },
-        // A completed answer is never overwritten by a later failure of the same prompt.
-        setWhere: eq(a.status, "failed"),
-      });
-  }
+  const row = {
+    promptHash: failure.promptHash,
+    status: "failed",
+    templateVersion: failure.templateVersion,
+    model: failure.model,
+    error: failure.error,
+    rawOutput: failure.rawOutput ?? null,
+    doneReason: failure.doneReason ?? null,
+    repairs: failure.repairs ?? 0,
+    firstRawOutput: failure.firstRawOutput ?? null,
+  };
+  await db
+    .insert(a)
+    .values(row)
+    .onConflictDoUpdate({
+      target: a.promptHash,
+      set: {
+        status: "failed",
+        error: excluded(a.error),
+        rawOutput: excluded(a.rawOutput),
+        doneReason: excluded(a.doneReason),
+        repairs: excluded(a.repairs),
+        firstRawOutput: excluded(a.firstRawOutput),
+        createdAt: sql`now()`,
+      },
+      // A completed answer is never overwritten by a later failure of the same prompt.
+      setWhere: eq(a.status, "failed"),
+    });
   const result = await db
     .update(f)
     .set({
