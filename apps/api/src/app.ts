@@ -4,6 +4,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
   AnalysisProgressSchema,
+  AnalysisRetrySchema,
   ErrorSchema,
   FindingDetailSchema,
   FindingSchema,
@@ -52,6 +53,7 @@ export async function buildApp(options: AppOptions) {
   app.addSchema(FindingSchema);
   app.addSchema(FindingDetailSchema);
   app.addSchema(AnalysisProgressSchema);
+  app.addSchema(AnalysisRetrySchema);
 
   await app.register(swagger, {
     openapi: {

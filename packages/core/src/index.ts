@@ -7,6 +7,7 @@ export * from "./analysis/parse-analysis.js";
 export * from "./analysis/prepare-analyses.js";
 export * from "./analysis/prompt.js";
 export * from "./analysis/request-analysis.js";
+export * from "./analysis/retry-failed.js";
 export * from "./analysis/run-analysis.js";
 export * from "./config.js";
 export * from "./context.js";

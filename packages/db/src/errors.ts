@@ -13,8 +13,13 @@ export function sqlState(error: unknown): string | undefined {
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE"]);
 const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 
+// pg reports a connection that closed under it, or a pool that could not connect in time, with
+// these messages and no code.
+const CONNECTION_LOST = /^(?:Connection terminated\b|timeout exceeded when trying to connect)/;
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
+    if (!(e instanceof pg.DatabaseError) && CONNECTION_LOST.test(e.message)) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code !== "string") continue;
     if (e instanceof pg.DatabaseError ? UNAVAILABLE_SQLSTATES.has(code) : UNAVAILABLE_CODES.has(code))

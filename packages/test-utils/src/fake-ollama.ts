@@ -72,6 +72,8 @@ export interface FakeOllama {
   readonly generateCalls: number;
   /** Requests whose response has not finished or been closed yet. */
   readonly inFlight: number;
+  /** The most requests in flight at once since start or reset(). */
+  readonly peakInFlight: number;
   /** TCP connections currently open, including idle keep-alive ones the client's pool keeps. */
   readonly openConnections: number;
   /** Ids of the open connections, to check that a given request's socket was released. */
@@ -121,6 +123,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   let chatCalls = 0;
   let generateCalls = 0;
   let inFlight = 0;
+  let peakInFlight = 0;
   let responder: FakeResponder | null = null;
   let persistentFault: FakeFault | null = null;
   let faultQueue: FakeFault[] = [];
@@ -155,6 +158,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       outcome: "pending",
     };
     inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
     const requestGone = new AbortController();
     let serverClosed = false;
     res.on("close", () => {
@@ -352,6 +356,9 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     get inFlight() {
       return inFlight;
     },
+    get peakInFlight() {
+      return peakInFlight;
+    },
     get openConnections() {
       return sockets.size;
     },
@@ -378,6 +385,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     },
     reset() {
       requests.length = 0;
+      peakInFlight = inFlight;
       chatCalls = 0;
       generateCalls = 0;
       responder = null;

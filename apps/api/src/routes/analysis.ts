@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   AnalysisCompletedSchema,
   AnalysisFailedSchema,
+  AnalysisRetryRequestSchema,
   AnalysisWaitingSchema,
   getScanAnalysisProgress,
   requestAnalysis,
+  retryFailedAnalyses,
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
@@ -67,5 +69,25 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
     },
     async (request) =>
       getScanAnalysisProgress({ ctx, input: { scan: parseScanIdentifier(request.params.identifier) } }),
+  );
+
+  app.post(
+    "/api/llm/analyze/retry",
+    {
+      schema: {
+        operationId: "retryFailedAnalyses",
+        tags: ["analysis"],
+        summary: "Ask failed questions again, in bulk",
+        description:
+          "A failed question is never asked again on its own, whichever scan contains it. This forgets the " +
+          "stored failures of the failed questions — of one scan when `scan_id` is given, else everywhere — " +
+          "and queues them again; every finding that failed on them goes back to `pending`. Answers how many " +
+          "questions and findings were queued (0 and 0 when nothing had failed).",
+        body: AnalysisRetryRequestSchema,
+        response: { 202: Type.Ref("AnalysisRetry"), 400: errorRef, 404: errorRef, 503: errorRef },
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(await retryFailedAnalyses({ ctx, input: { scanId: request.body.scan_id } })),
   );
 };
