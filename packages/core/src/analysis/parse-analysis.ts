@@ -7,6 +7,7 @@
  */
 
 import { AnalysisParseError, type ParsedAnalysis } from "./parse/errors.js";
+import { inferKinds } from "./parse/infer.js";
 import { prepareLines } from "./parse/normalise.js";
 import { pickSummary, renderRecommendations } from "./parse/render.js";
 import { pickRiskScore } from "./parse/score.js";
@@ -19,6 +20,7 @@ export function parseAnalysis(raw: string): ParsedAnalysis {
   const lines = prepareLines(raw);
   if (!lines.some((line) => line.trim() !== "")) throw new AnalysisParseError("empty");
   const sections = splitSections(lines);
+  inferKinds(sections);
   const summary = pickSummary(sections);
   if (summary === "") throw new AnalysisParseError("no_summary");
   return { summary, recommendations: renderRecommendations(sections), riskScore: pickRiskScore(sections) };

@@ -58,6 +58,9 @@ describe("risk score extraction", () => {
     ["n - word", "8 - High", 8],
     ["n (word)", "9 (Critical)", 9],
     ["a 100-point scale", "80/100", 8],
+    // The 100-point scale is rounded to the 10-point one, never below 1 (issue 7).
+    ["a 100-point score that is not a whole tenth, rounded", "75/100", 8],
+    ["a low 100-point score, rounded up to the bottom of the range", "5/100", 1],
     ["an integer-valued decimal", "7.0", 7],
     ["the top of the range", "10/10", 10],
     ["the bottom of the range", "1", 1],
@@ -97,7 +100,8 @@ describe("risk score extraction", () => {
     ["eleven", "11"],
     ["more than the scale", "15/10"],
     ["zero out of ten", "0/10"],
-    ["a 100-point score that is not a whole tenth", "75/100"],
+    ["zero out of a hundred", "0/100"],
+    ["more than a hundred", "120/100"],
     ["a range", "7-8"],
     ["a negative number", "-3"],
   ])("rejects %s as invalid_risk_score", (_name, body) => {

@@ -6,7 +6,7 @@ import { skipSpaces } from "./text.js";
 export type Label = { name: string; rest: string; emphasised: boolean; colon: boolean };
 
 const NAME_STOP = new Set([":", "*", "_", "(", "["]);
-export const MAX_NAME = 80;
+const MAX_NAME = 80;
 
 /** Without regexes: lines can be huge and hostile. */
 export function parseLabel(text: string): Label | null {

@@ -5,15 +5,14 @@ import type { Block, Section } from "./sections.js";
 
 export function pickSummary(sections: Section[]): string {
   let best = "";
-  let bestRank = 2;
+  let bestRank = Number.POSITIVE_INFINITY;
   for (const section of sections) {
     if (section.kind !== "summary") continue;
     const text = renderSummary(section);
-    // A section actually called "Summary" beats Overview/Description when an answer has both.
-    const rank = section.name.includes("summary") ? 0 : 1;
-    if (text !== "" && rank < bestRank) {
+    // The best-named section wins ("Summary" over "Overview" over "Analysis"); the first among equals.
+    if (text !== "" && section.rank < bestRank) {
       best = text;
-      bestRank = rank;
+      bestRank = section.rank;
     }
   }
   return best;

@@ -56,9 +56,14 @@ function isPlausibleWeak(token: NumberToken): boolean {
   );
 }
 
-/** Never rounds or clamps: 7.5, 0, 11 and 15/10 are refused. */
+/**
+ * A 10-point score is taken as it is: 7.5, 0, 11 and 15/10 are refused. A 100-point score is brought to the
+ * 10-point scale, rounded and never below 1 (80/100 is 8, 5/100 is 1); 0/100 and 120/100 are refused.
+ */
 function scoreOf(token: NumberToken): number | null {
-  if (token.range || token.negative) return null;
-  const value = token.denominator === 100 ? token.value / 10 : token.value;
-  return Number.isInteger(value) && value >= 1 && value <= 10 ? value : null;
+  const { value } = token;
+  if (token.range || token.negative || !Number.isInteger(value)) return null;
+  if (token.denominator === 100)
+    return value >= 1 && value <= 100 ? Math.max(1, Math.round(value / 10)) : null;
+  return value >= 1 && value <= 10 ? value : null;
 }
