@@ -39,6 +39,7 @@ import { machineLoad } from "./lib/machine-helper.js";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix, redisVersion } from "./lib/redis-helper.js";
 import { median, ms } from "./lib/stats.js";
 import { timedUpload } from "./lib/upload.js";
+import { benchQuestions } from "./questions.js";
 import { benchRepairs } from "./repairs.js";
 
 // Every figure is a ratio against a baseline measured in this run, alternating baseline and system
@@ -754,7 +755,7 @@ export async function benchAnalysis(): Promise<void> {
     `Machine before start (1 s sample, nothing of ours running): ${idle()}. Each section uses its own random Redis prefix and fresh database, both deleted at its end.`,
   );
   const started = performance.now();
-  const sections = (process.env.BENCH_ANALYSIS_SECTIONS ?? "1,2,3,4,5").split(",");
+  const sections = (process.env.BENCH_ANALYSIS_SECTIONS ?? "1,2,3,4,5,6").split(",");
   const run = async (section: string, bench: () => Promise<void>) => {
     if (!sections.includes(section)) return;
     const steal = machineLoad();
@@ -777,5 +778,6 @@ export async function benchAnalysis(): Promise<void> {
   await run("3", benchIngestWithAnalysis);
   await run("4", benchAnalyzeGet);
   await run("5", async () => benchRepairs());
+  await run("6", async () => benchQuestions());
   console.log(`\nanalysis benchmarks took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
