@@ -63,4 +63,29 @@ describe("the worker's start-up check of Ollama", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(logLines(worker).filter((l) => l.level === WARN)).toEqual([]);
   });
+
+  it("should say, per server, which answer and have the model, and default its concurrency to their sum", async () => {
+    const { stack, worker } = await startWorker({}, "llama3.2:3b");
+    await worker.stop();
+    const two = spawnWorkerProcess(stack, {
+      LOG_LEVEL: "info",
+      OLLAMA_HOST: `${stack.fake.url}*3,http://127.0.0.1:1*2`,
+    });
+    processes.push(two);
+    const started = await waitFor("the worker to start", async () =>
+      logLines(two).find((l) => l.msg === "worker started"),
+    );
+    expect(started).toMatchObject({
+      concurrency: 5,
+      ollama: [`${stack.fake.url}*3`, "http://127.0.0.1:1*2"],
+    });
+    const good = await waitFor("the good server's line", async () =>
+      logLines(two).find((l) => l.ollama === stack.fake.url && /answers and has the model/.test(l.msg)),
+    );
+    expect(good.level).toBe(30);
+    const bad = await waitFor("the unreachable server's warning", async () =>
+      logLines(two).find((l) => l.level === WARN && l.ollama === "http://127.0.0.1:1"),
+    );
+    expect(bad.msg).toMatch(/not reachable/);
+  });
 });
