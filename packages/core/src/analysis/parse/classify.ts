@@ -39,6 +39,7 @@ export type Meaning = {
 };
 
 const MAX_WORDS_PURE = 6;
+const DETERMINERS = new Set(["the", "an", "my", "our", "your"]);
 
 /** Lower-case words of a name, without numbering, versions, emoji or punctuation ("TL;DR" is "tldr"). */
 function nameWords(name: string): string[] {
@@ -59,9 +60,10 @@ export function classifyName(name: string): Meaning | null {
   const first = words[0];
   if (first === undefined) return null;
   const question = INTERROGATIVES.has(first);
-  // A pure name starts with its words, not a connector: "To remediate this finding:" is an intro.
+  // A pure name starts with its words or an article, not a preposition: "To remediate this finding:" is an
+  // intro, "The gist:" a name.
   const known =
-    (question || !isConnector(first)) &&
+    (question || !isConnector(first) || DETERMINERS.has(first)) &&
     words.every((word) => rootOf(word) !== null || isQualifier(word) || isConnector(word));
   const span = question ? words : headPhrase(words);
   const roots = span.map(rootOf);

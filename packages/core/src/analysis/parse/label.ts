@@ -30,6 +30,9 @@ export function parseLabel(text: string): Label | null {
     q = skipSpaces(text, q + closer.length);
   }
   if (text[q] === ":") {
+    // "CVSS:3.1/AV:N" or "https://…" is a value, not a label.
+    const next = text[q + 1];
+    if (next !== undefined && next !== " " && next !== "\t" && next !== mark) return null;
     colon = true;
     q++;
     if (closer && !closed && text.startsWith(closer, q)) {

@@ -43,7 +43,7 @@ const GROUPS: Group[] = [
   // Verbs of doing: under a recommendations section, "### Upgrade" is the title of one of its steps.
   {
     roots:
-      "patch* upgrad* updat* harden* do solv* resolv* advise* correct* response* prevent* protect* defen* " +
+      "patch* upgrad* updat* harden* do doing solv* resolv* advise* correct* response* prevent* protect* defen* " +
       "repair* recover* containm* eradicat* addressing rebuild* replac* remov* disabl* restrict* rotat* change*",
     root: { family: "recommendations", role: "head", strong: false, rank: 0, step: true },
   },
@@ -135,7 +135,7 @@ for (const group of GROUPS) {
     else exact.set(word, group.root);
   }
 }
-// Longest root first, so "criticalit*" wins over "critical".
+// Longest root first: the most specific one decides.
 prefixes.sort((a, b) => b[0].length - a[0].length);
 
 export function rootOf(word: string): Root | null {

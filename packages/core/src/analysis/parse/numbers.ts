@@ -103,10 +103,16 @@ const LINK_WORDS = new Set([
 /** "score of 8", "rated at 7", "I would rate this a 6", "urgency is 9". */
 function followsLabel(line: string, start: number): boolean {
   for (const word of wordsBefore(line, start)) {
-    if (SCORE_WORDS.has(word) || rootOf(word)?.family === "risk") return true;
+    if (SCORE_WORDS.has(word) || isRiskWord(word)) return true;
     if (!LINK_WORDS.has(word)) return false;
   }
   return false;
+}
+
+/** "urgency", "priority", "criticality": a word naming the risk, not a generic "assessment". */
+function isRiskWord(word: string): boolean {
+  const root = rootOf(word);
+  return root?.family === "risk" && root.role !== "generic";
 }
 
 function isBold(line: string, start: number, end: number): boolean {

@@ -166,6 +166,8 @@ function labelHeading(text: string, current: Section | null): Heading | null {
       label.emphasised && label.rest === "" && meaning !== null && !meaning.topic && meaning.kind !== "other";
     const bare = !label.emphasised && !label.colon;
     if (!meaning || !(meaning.pure || loose) || (bare && !isBareName(label.name, meaning))) return null;
+    // "Upgrade: to 1.2.13" leads into a sentence; a verb names a section only on a line of its own.
+    if (meaning.step && label.rest !== "") return null;
     found = { ...meaning, rest: label.rest };
   }
   // The same label inside its own section ("Score: 8" under "Risk Score") is content, except a summary of
