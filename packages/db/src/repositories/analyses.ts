@@ -112,70 +112,62 @@ function copyAnalysis(
   };
 }
 
+/** What a waiting finding takes from a stored failure of its prompt. */
+function copyFailure(from: Record<"error" | "createdAt" | "promptHash" | "model", AnyColumn>) {
+  return {
+    llmAnalysisStatus: "failed" as const,
+    llmAnalysisError: sql`${from.error}`,
+    llmAnalysisPromptHash: sql`${from.promptHash}`,
+    llmAnalysisModel: sql`${from.model}`,
+    llmAnalysisTimestamp: sql`${from.createdAt}`,
+  };
+}
+
 /**
- * Completes every waiting finding whose prompt is already answered in the cache; returns the
- * prompt hashes that were answered.
+ * Settles every waiting finding whose prompt has a stored result of this status, in one statement;
+ * returns the prompt hashes that had one.
  */
-export async function completeFromCache(db: Executor, hashes: string[]): Promise<Set<string>> {
+async function settleFromCache(
+  db: Executor,
+  hashes: string[],
+  status: "completed" | "failed",
+): Promise<Set<string>> {
   if (hashes.length === 0) return new Set();
-  const answered = db.$with("answered").as(
+  const stored = db.$with("stored").as(
     db
       .select({ promptHash: a.promptHash })
       .from(a)
-      .where(and(sql`${a.promptHash} = any(${textArray(hashes)})`, eq(a.status, "completed"))),
+      .where(and(sql`${a.promptHash} = any(${textArray(hashes)})`, eq(a.status, status))),
   );
   const updated = db.$with("updated").as(
     db
       .update(f)
-      .set(copyAnalysis(a))
+      .set(status === "completed" ? copyAnalysis(a) : copyFailure(a))
       .from(a)
       .where(
         and(
-          inArray(a.promptHash, db.select({ promptHash: answered.promptHash }).from(answered)),
+          inArray(a.promptHash, db.select({ promptHash: stored.promptHash }).from(stored)),
           eq(f.llmPromptHash, a.promptHash),
           inArray(f.llmAnalysisStatus, WAITING),
         ),
       )
       .returning({ id: f.id }),
   );
-  const rows = await db.with(answered, updated).select({ hash: answered.promptHash }).from(answered);
+  const rows = await db.with(stored, updated).select({ hash: stored.promptHash }).from(stored);
   return new Set(rows.map((r) => r.hash));
+}
+
+/** Completes every waiting finding whose prompt is already answered in the cache. */
+export function completeFromCache(db: Executor, hashes: string[]): Promise<Set<string>> {
+  return settleFromCache(db, hashes, "completed");
 }
 
 /**
  * Fails every waiting finding whose prompt already failed, with the stored reason, without asking
- * again; returns the prompt hashes that had failed.
+ * again: a failed question is asked again only on purpose (refresh, bulk retry).
  */
-export async function failFromCache(db: Executor, hashes: string[]): Promise<Set<string>> {
-  if (hashes.length === 0) return new Set();
-  const failed = db.$with("failed").as(
-    db
-      .select({ promptHash: a.promptHash })
-      .from(a)
-      .where(and(sql`${a.promptHash} = any(${textArray(hashes)})`, eq(a.status, "failed"))),
-  );
-  const updated = db.$with("updated").as(
-    db
-      .update(f)
-      .set({
-        llmAnalysisStatus: "failed",
-        llmAnalysisError: sql`${a.error}`,
-        llmAnalysisPromptHash: sql`${a.promptHash}`,
-        llmAnalysisModel: sql`${a.model}`,
-        llmAnalysisTimestamp: sql`${a.createdAt}`,
-      })
-      .from(a)
-      .where(
-        and(
-          inArray(a.promptHash, db.select({ promptHash: failed.promptHash }).from(failed)),
-          eq(f.llmPromptHash, a.promptHash),
-          inArray(f.llmAnalysisStatus, WAITING),
-        ),
-      )
-      .returning({ id: f.id }),
-  );
-  const rows = await db.with(failed, updated).select({ hash: failed.promptHash }).from(failed);
-  return new Set(rows.map((r) => r.hash));
+export function failFromCache(db: Executor, hashes: string[]): Promise<Set<string>> {
+  return settleFromCache(db, hashes, "failed");
 }
 
 /**
