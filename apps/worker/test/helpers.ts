@@ -10,6 +10,7 @@ import {
   buildPrompt,
   createAnalysisQueue,
   createOllamaPool,
+  type Logger,
   questionInput,
   type ServiceContext,
   type Severity,
@@ -68,6 +69,13 @@ export type StackOptions = {
   /** Share another stack's fake Ollama: it is not closed when this stack closes. */
   fake?: FakeOllama;
 };
+
+/** A logger that keeps each line's level and message, to count what a run said. */
+export function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
+  const lines: { level: string; msg: string }[] = [];
+  const record = (level: string) => (_obj: object, msg?: string) => lines.push({ level, msg: msg ?? "" });
+  return { lines, info: record("info"), warn: record("warn"), error: record("error") };
+}
 
 /** Outages in tests last milliseconds: so do the pauses they cause. */
 export const TEST_BACKOFF = { firstMs: 50, maxMs: 500 };

@@ -1,18 +1,9 @@
-import { once } from "node:events";
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
-import { createOllamaPool, type Logger } from "@vulntriage/core";
-import { createDatabase } from "@vulntriage/db";
-import {
-  badLlmAnswers,
-  corpusEntryFor,
-  type FakeOllama,
-  redisUrl,
-  startFakeOllama,
-} from "@vulntriage/test-utils";
+import { createOllamaPool } from "@vulntriage/core";
+import { badLlmAnswers, corpusEntryFor, type FakeOllama, startFakeOllama } from "@vulntriage/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { startAnalysisWorker } from "../src/analysis-worker.js";
 import {
   findingRows,
+  recordingLogger,
   type Stack,
   startStack,
   statusCounts,
@@ -49,12 +40,6 @@ async function upload(stack: Stack, body: string): Promise<number> {
   const uploaded = await uploadReport(stack.url, body);
   expect(uploaded.status).toBe(201);
   return uploaded.body.scan.id as number;
-}
-
-function recordingLogger(): Logger & { lines: { level: string; msg: string }[] } {
-  const lines: { level: string; msg: string }[] = [];
-  const record = (level: string) => (_obj: object, msg?: string) => lines.push({ level, msg: msg ?? "" });
-  return { lines, info: record("info"), warn: record("warn"), error: record("error") };
 }
 
 describe("an Ollama outage", () => {
@@ -227,89 +212,5 @@ describe("failed questions", () => {
       expect(refused.status, JSON.stringify(body)).toBe(400);
     }
     expect(stack.fake.chatCalls).toBe(before + 2);
-  });
-});
-
-/** A TCP proxy in front of PostgreSQL that can be cut: refused connections, as with a stopped server. */
-async function cuttableProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  let up = true;
-  const server = createServer((client) => {
-    if (!up) return client.destroy();
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => {});
-      s.on("close", () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    cut: () => {
-      up = false;
-      for (const s of sockets) s.destroy();
-    },
-    restore: () => {
-      up = true;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-describe("a PostgreSQL outage", () => {
-  it("should pause the worker's jobs without spending attempts, log it once, and complete once it is back", async () => {
-    const stack = await startStack({ startWorker: false, maxAttempts: 2, retryDelayMs: 20 });
-    stacks.push(stack);
-    const target = new URL(stack.database.url);
-    const proxy = await cuttableProxy(target);
-    const proxied = new URL(stack.database.url);
-    proxied.port = String(proxy.port);
-    const database = createDatabase(proxied.toString(), { maxConnections: 4 });
-    const log = recordingLogger();
-    const worker = startAnalysisWorker({
-      ctx: { ...stack.ctx, db: database.db, log },
-      analyzer: createOllamaPool({
-        servers: [{ url: stack.fake.url, concurrency: 2 }],
-        timeoutMs: 5_000,
-        log,
-        backoff: TEST_BACKOFF,
-      }),
-      redisUrl: redisUrl(),
-      prefix: stack.prefix,
-      concurrency: 2,
-      lockMs: 5_000,
-      reconcileIntervalMs: 60_000,
-      processingStaleMs: 60_000,
-      shutdownTimeoutMs: 2_000,
-      pause: TEST_BACKOFF,
-    });
-    try {
-      proxy.cut();
-      const scanId = await upload(stack, report("pg-down", 4));
-      // Two attempts 20 ms apart would be spent at once: the outage lasts 100 times that.
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      const failedJobs = await stack.queue.queue.getFailed();
-      expect(failedJobs.map((j) => j.failedReason)).toEqual([]);
-      expect(stack.fake.chatCalls).toBe(0);
-
-      proxy.restore();
-      await waitFor(
-        "every finding completed",
-        async () => (await statusCounts(stack.database, scanId)).completed === 4,
-        20_000,
-      );
-      expect(await statusCounts(stack.database, scanId)).toEqual({ completed: 4 });
-      expect(await stack.queue.queue.getJobCountByTypes("failed")).toBe(0);
-      expect(log.lines.filter((l) => /PostgreSQL is not answering/.test(l.msg))).toHaveLength(1);
-      expect(log.lines.some((l) => /outage over/.test(l.msg))).toBe(true);
-    } finally {
-      await worker.close();
-      await database.close();
-      await proxy.close();
-    }
   });
 });

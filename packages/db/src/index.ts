@@ -4,6 +4,7 @@ export * from "./errors.js";
 export * from "./migrate.js";
 export * from "./repositories/analyses.js";
 export * from "./repositories/analysis-progress.js";
+export * from "./repositories/analysis-results.js";
 export * from "./repositories/analysis-retry.js";
 export * from "./repositories/analysis-state.js";
 export * from "./repositories/findings.js";

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNotNull, min, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
 import { llmAnalyses as a, containerFindings as f } from "../schema/index.js";
 import type { OpenPrompt } from "./analysis-state.js";
+import { textArray } from "./sql-params.js";
 
 export type RequeuedFailures = {
   /** Distinct questions asked again. */
@@ -36,10 +37,8 @@ export async function requeueFailedQuestions(
   const hashes = (await failedOfScope).map((r) => r.promptHash as string);
   if (hashes.length === 0) return { questions: 0, findings: 0, prompts: [], scansToPrepare: [] };
 
-  const inQuestions = sql`${f.llmPromptHash} = any(${sql.param(hashes)}::text[])`;
-  await db
-    .delete(a)
-    .where(and(sql`${a.promptHash} = any(${sql.param(hashes)}::text[])`, eq(a.status, "failed")));
+  const inQuestions = sql`${f.llmPromptHash} = any(${textArray(hashes)})`;
+  await db.delete(a).where(and(sql`${a.promptHash} = any(${textArray(hashes)})`, eq(a.status, "failed")));
   const requeued = await db
     .update(f)
     .set({ llmAnalysisStatus: "pending", llmAnalysisError: null, llmAnalysisStartedAt: null })
