@@ -20,6 +20,7 @@ import {
   completeFromCache,
   createDatabase,
   type DatabaseHandle,
+  failFromCache,
   findPendingPromptsOfScan,
   listScanPromptSources,
   setPromptHashes,
@@ -394,7 +395,11 @@ async function preparedSplit(ctx: ServiceContext, queue: AnalysisQueue, scanId: 
   const build = lap();
   await setPromptHashes(db, ids, hashes, settings.configKey);
   const write = lap();
-  await completeFromCache(db, [...distinct]);
+  const answered = await completeFromCache(db, [...distinct]);
+  await failFromCache(
+    db,
+    [...distinct].filter((h) => !answered.has(h)),
+  );
   const cache = lap();
   const toAsk = await findPendingPromptsOfScan(db, scanId, settings.configKey);
   const pending = lap();
@@ -477,7 +482,7 @@ async function benchEnqueue(): Promise<void> {
     console.log(`  read pending findings + scan (select)     ${ms(part("read"))}`);
     console.log(`  build prompts + SHA-256 hashes (CPU)      ${ms(part("build"))}`);
     console.log(`  write prompt hashes (update … unnest)     ${ms(part("write"))}`);
-    console.log(`  cache check (completeFromCache)           ${ms(part("cache"))}`);
+    console.log(`  cache check (complete/failFromCache)      ${ms(part("cache"))}`);
     console.log(`  read distinct pending prompts (group by)  ${ms(part("pending"))}`);
     console.log(`  addBulk, dedup ids + priorities           ${ms(part("addBulk"))}`);
     console.log(
