@@ -1,6 +1,13 @@
-import { checkOllamaServers, createOllamaPool, loadConfigOrExit, openServiceContext } from "@vulntriage/core";
+import {
+  checkOllamaServers,
+  createOllamaPool,
+  enrichmentSources,
+  loadConfigOrExit,
+  openServiceContext,
+} from "@vulntriage/core";
 import { pino } from "pino";
 import { startAnalysisWorker } from "./analysis-worker.js";
+import { startEnrichmentWorker } from "./enrichment-worker.js";
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel, base: { process: "worker" } });
@@ -16,8 +23,18 @@ const running = startAnalysisWorker({
   processingStaleMs: config.llmTimeoutMs + 2 * config.workerLockMs,
   shutdownTimeoutMs: config.workerShutdownTimeoutMs,
 });
+const enriching = startEnrichmentWorker({
+  ctx,
+  sources: enrichmentSources(config.enrichment),
+  redisUrl: config.redisUrl,
+  prefix: config.queuePrefix,
+  concurrency: 2,
+  lockMs: config.workerLockMs,
+  shutdownTimeoutMs: config.workerShutdownTimeoutMs,
+});
 log.info(
   {
+    enrichment: config.enrichment.mode,
     model: config.ollamaModel,
     ollama: config.ollamaServers.map((s) => `${s.url}*${s.concurrency}`),
     concurrency: config.workerConcurrency,
@@ -40,7 +57,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "worker shutting down");
-    await running.close();
+    await Promise.all([running.close(), enriching.close()]);
     await close();
     process.exit(0);
   });

@@ -10,6 +10,7 @@ import {
   buildPrompt,
   createAnalysisQueue,
   createOllamaPool,
+  type EnrichmentSources,
   type Logger,
   questionInput,
   type ServiceContext,
@@ -33,6 +34,7 @@ import {
   TS_SOURCE_EXEC_ARGV,
 } from "@vulntriage/test-utils";
 import { type AnalysisWorker, startAnalysisWorker } from "../src/analysis-worker.js";
+import { startEnrichmentWorker } from "../src/enrichment-worker.js";
 
 export type Stack = {
   url: string;
@@ -68,6 +70,8 @@ export type StackOptions = {
   database?: TestDatabase;
   /** Share another stack's fake Ollama: it is not closed when this stack closes. */
   fake?: FakeOllama;
+  /** Where enrichment asks; default offline (no request leaves the machine). */
+  enrichment?: EnrichmentSources;
 };
 
 /** A logger that keeps each line's level and message, to count what a run said. */
@@ -76,6 +80,16 @@ export function recordingLogger(): Logger & { lines: { level: string; msg: strin
   const record = (level: string) => (_obj: object, msg?: string) => lines.push({ level, msg: msg ?? "" });
   return { lines, info: record("info"), warn: record("warn"), error: record("error") };
 }
+
+/** Enrichment that asks no source: tests that want sources pass stub URLs. */
+const OFFLINE: EnrichmentSources = {
+  kev: null,
+  epssUrl: null,
+  timeoutMs: 1_000,
+  kevFreshMs: 3_600_000,
+  leaseMs: 60_000,
+  backoff: { firstMs: 1_000, maxMs: 60_000 },
+};
 
 /** Outages in tests last milliseconds: so do the pauses they cause. */
 export const TEST_BACKOFF = { firstMs: 50, maxMs: 500 };
@@ -147,6 +161,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   if (options.startWorker !== false) stack.startWorker();
+  const enriching = startEnrichmentWorker({
+    ctx,
+    sources: options.enrichment ?? OFFLINE,
+    redisUrl: redisUrl(),
+    prefix,
+    concurrency: 2,
+    lockMs: 5_000,
+    shutdownTimeoutMs: 2_000,
+  });
+  const closeStack = stack.close;
+  stack.close = async () => {
+    await enriching.close();
+    await queue.enrichmentQueue.obliterate({ force: true }).catch(() => {});
+    await closeStack();
+  };
   return stack;
 }
 
@@ -320,6 +349,8 @@ function spawnService(entry: string, stack: Stack, env: Record<string, string>):
       REDIS_URL: redisUrl(),
       QUEUE_PREFIX: stack.prefix,
       OLLAMA_HOST: stack.fake.url,
+      // No test ever sends a request off this machine.
+      ENRICHMENT: "offline",
       OLLAMA_MODEL: stack.ctx.analysis.prompt.model,
       WORKER_LOCK_MS: "2000",
       LLM_RETRY_DELAY_MS: "100",

@@ -3,6 +3,21 @@ import { SEVERITIES, type Severity } from "./trivy/severity.js";
 /** One Ollama server and how many answers it may generate at once for this worker. */
 export type OllamaServer = { url: string; concurrency: number };
 
+/**
+ * Where CVE enrichment comes from. Each URL is the endpoint itself (KEV: the feed file; EPSS, NVD:
+ * the endpoint, query appended; OSV: the API root). `offline` makes no outbound request at all.
+ */
+export type EnrichmentConfig = {
+  mode: "online" | "offline";
+  kevUrl: string;
+  epssApiUrl: string;
+  nvdApiUrl: string;
+  nvdApiKey: string | null;
+  osvApiUrl: string;
+  kevRefreshHours: number;
+  waitMs: number;
+};
+
 export type Config = {
   databaseUrl: string;
   redisUrl: string;
@@ -24,6 +39,7 @@ export type Config = {
   reconcileIntervalMs: number;
   workerLockMs: number;
   workerShutdownTimeoutMs: number;
+  enrichment: EnrichmentConfig;
 };
 
 export class ConfigError extends Error {
@@ -139,6 +155,28 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileIntervalMs: read("RECONCILE_INTERVAL_MS", 120_000, integer(1_000, 86_400_000)),
     workerLockMs: read("WORKER_LOCK_MS", 30_000, integer(1_000, 3_600_000)),
     workerShutdownTimeoutMs: read("WORKER_SHUTDOWN_TIMEOUT_MS", 20_000, integer(0, 3_600_000)),
+    enrichment: {
+      mode: read<EnrichmentConfig["mode"]>(
+        "ENRICHMENT",
+        "online",
+        oneOf(["online", "offline"] as const, (s) => s.toLowerCase()),
+      ),
+      kevUrl: read(
+        "KEV_URL",
+        "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
+        url("http:", "https:"),
+      ),
+      epssApiUrl: read("EPSS_API_URL", "https://api.first.org/data/v1/epss", url("http:", "https:")),
+      nvdApiUrl: read(
+        "NVD_API_URL",
+        "https://services.nvd.nist.gov/rest/json/cves/2.0",
+        url("http:", "https:"),
+      ),
+      nvdApiKey: read<string | null>("NVD_API_KEY", null, text),
+      osvApiUrl: read("OSV_API_URL", "https://api.osv.dev", url("http:", "https:")),
+      kevRefreshHours: read("KEV_REFRESH_HOURS", 24, integer(1, 24 * 30)),
+      waitMs: read("ENRICHMENT_WAIT_MS", 60_000, integer(0, 3_600_000)),
+    },
   };
   // Enough jobs at once to keep every server's slots busy; more would only wait for a slot.
   config.workerConcurrency = read(

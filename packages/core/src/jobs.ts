@@ -13,6 +13,14 @@ export type JobCatalog = {
 
 export type JobName = keyof JobCatalog;
 
+/** Its own queue, so that a slow NVD never delays the LLM queue. */
+export const ENRICHMENT_QUEUE = "enrichment";
+
+export type EnrichmentJobCatalog = {
+  /** Give the scan's vulnerability ids their rows, and ask the sources about the stale ones. */
+  "enrich-scan": { scanId: number };
+};
+
 export type QueueSettings = {
   redisUrl: string;
   prefix: string;
@@ -27,12 +35,15 @@ function priorityForSeverityRank(rank: number): number {
 
 export type AnalysisQueue = {
   preparedScan: (scanId: number) => Promise<void>;
+  /** Queues the scan's enrichment (its own queue); idempotent per scan while the job waits or runs. */
+  enrichScan: (scanId: number) => Promise<void>;
   analyzePrompts: (prompts: { promptHash: string; severityRank: number }[]) => Promise<void>;
   /** Of these prompts, the ones with no job waiting, delayed or running (lost with Redis, say). */
   withoutLiveJob: (promptHashes: string[]) => Promise<string[]>;
   ping: () => Promise<void>;
   close: () => Promise<void>;
   queue: Queue;
+  enrichmentQueue: Queue;
 };
 
 // A job in one of these states will still run, or is running: its prompt needs no new job.
@@ -77,6 +88,17 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
     },
   });
   queue.on("error", () => {});
+  const enrichment = new Queue(ENRICHMENT_QUEUE, {
+    connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      attempts: settings.maxAttempts,
+      backoff: { type: "exponential", delay: settings.retryDelayMs },
+      removeOnComplete: { count: 1_000 },
+      removeOnFail: { count: 5_000 },
+    },
+  });
+  enrichment.on("error", () => {});
   // While Redis is known to be away, fail at once instead of making an upload wait for the timeout.
   const available = (what: string) => {
     if (
@@ -90,6 +112,7 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
 
   return {
     queue,
+    enrichmentQueue: enrichment,
     preparedScan: async (scanId) => {
       available("enqueue prepare-scan");
       await withTimeout(
@@ -98,6 +121,15 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
           priority: 1,
         }),
         "enqueue prepare-scan",
+      );
+    },
+    enrichScan: async (scanId) => {
+      available("enqueue enrich-scan");
+      await withTimeout(
+        enrichment.add("enrich-scan", { scanId } satisfies EnrichmentJobCatalog["enrich-scan"], {
+          deduplication: { id: `enrich-${scanId}` },
+        }),
+        "enqueue enrich-scan",
       );
     },
     analyzePrompts: async (prompts) => {
@@ -140,7 +172,7 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
       await withTimeout(connection.ping(), "ping");
     },
     close: async () => {
-      await queue.close();
+      await Promise.all([queue.close(), enrichment.close()]);
       connection.disconnect();
     },
   };

@@ -22,6 +22,16 @@ describe(loadConfig.name, () => {
       reconcileIntervalMs: 120_000,
       workerLockMs: 30_000,
       workerShutdownTimeoutMs: 20_000,
+      enrichment: {
+        mode: "online",
+        kevUrl: "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json",
+        epssApiUrl: "https://api.first.org/data/v1/epss",
+        nvdApiUrl: "https://services.nvd.nist.gov/rest/json/cves/2.0",
+        nvdApiKey: null,
+        osvApiUrl: "https://api.osv.dev",
+        kevRefreshHours: 24,
+        waitMs: 60_000,
+      },
     });
   });
 
@@ -69,6 +79,23 @@ describe(loadConfig.name, () => {
     ["another protocol", "ftp://a:1"],
   ])("should refuse OLLAMA_HOST with %s", (_, value) => {
     expect(() => loadConfig({ OLLAMA_HOST: value })).toThrow(/OLLAMA_HOST/);
+  });
+
+  it("should read the enrichment sources and refuse a bad mode or URL", () => {
+    const config = loadConfig({
+      ENRICHMENT: "OFFLINE",
+      KEV_URL: "http://127.0.0.1:9/feed.json",
+      NVD_API_KEY: "k-123",
+      KEV_REFRESH_HOURS: "6",
+    });
+    expect(config.enrichment).toMatchObject({
+      mode: "offline",
+      kevUrl: "http://127.0.0.1:9/feed.json",
+      nvdApiKey: "k-123",
+      kevRefreshHours: 6,
+    });
+    expect(() => loadConfig({ ENRICHMENT: "sometimes" })).toThrow(/ENRICHMENT/);
+    expect(() => loadConfig({ EPSS_API_URL: "api.first.org" })).toThrow(/EPSS_API_URL/);
   });
 
   it("should name every bad variable at once", () => {

@@ -5,11 +5,15 @@ import {
   findPendingPromptsOfScan,
   findProcessingPrompts,
   findScansToPrepare,
+  findUnenrichedScans,
   listScanPromptSources,
   setPromptHashes,
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
 import { hashQuestions } from "./advisory-question.js";
+
+// Scans re-queued for enrichment per reconcile pass: a backlog drains over a few passes.
+const RECONCILE_ENRICH_BATCH = 500;
 
 export type PreparedScan = { findings: number; prompts: number; answeredFromCache: number; enqueued: number };
 
@@ -71,6 +75,8 @@ export async function reconcileAnalyses(args: {
   const queue = ctx.queue;
   if (!queue) throw new Error("reconcileAnalyses needs a queue");
   const { db } = ctx;
+  // Enrichment jobs lost the same way: deduplicated while one waits or runs.
+  for (const scanId of await findUnenrichedScans(db, RECONCILE_ENRICH_BATCH)) await queue.enrichScan(scanId);
   const scans = await findScansToPrepare(db, ctx.analysis.configKey);
   for (const scanId of scans) await queue.preparedScan(scanId);
   const staleBefore = new Date(Date.now() - args.input.processingStaleMs);

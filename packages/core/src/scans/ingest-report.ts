@@ -64,11 +64,14 @@ export const ingestReport = verb(async function ingestReport(args: {
     pendingUpToRank: ctx.analysis.onIngest ? ctx.analysis.maxSeverityRank : null,
   });
   if (!result.inserted) return { duplicate: true, scan: toScanDto(result.scan) };
-  if (ctx.analysis.onIngest && ctx.queue) {
+  if (ctx.queue) {
     try {
-      await ctx.queue.preparedScan(result.scan.id);
+      // Enrichment first: preparing the questions waits a little for the scan's KEV and EPSS answers.
+      await ctx.queue.enrichScan(result.scan.id);
+      if (ctx.analysis.onIngest) await ctx.queue.preparedScan(result.scan.id);
     } catch (error) {
-      // The findings are pending in PostgreSQL; the worker's reconciler enqueues them once Redis is back.
+      // Everything is in PostgreSQL (pending findings, an unenriched scan); the worker's reconciler
+      // enqueues it once Redis is back.
       ctx.log.warn({ scanId: result.scan.id, err: (error as Error).message }, "could not enqueue analysis");
     }
   }

@@ -41,12 +41,16 @@ export const containerScans = pgTable(
     mediumCount: integer("medium_count").notNull(),
     lowCount: integer("low_count").notNull(),
     unknownCount: integer("unknown_count").notNull(),
+    // Set once the scan's vulnerability ids have their cve_enrichment rows; until then the worker's
+    // reconciler re-queues the enrichment job.
+    enrichedAt: timestamp("enriched_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     uniqueIndex("container_scans_report_hash_key").on(t.reportHash),
     index("container_scans_upload_hash_idx").on(t.uploadHash),
     index("container_scans_ingested_idx").on(t.ingestedAt.desc(), t.id.desc()),
     index("container_scans_image_name_idx").on(t.imageName, t.ingestedAt.desc(), t.id.desc()),
+    index("container_scans_unenriched_idx").on(t.id).where(sql`${t.enrichedAt} is null`),
   ],
 );
 

@@ -1,0 +1,152 @@
+import { createKevSource, type EnrichmentSources } from "@vulntriage/core";
+import {
+  kevEntry,
+  readTrivyFixture,
+  type StubEpss,
+  type StubKev,
+  startStubEpss,
+  startStubKev,
+} from "@vulntriage/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteKeys, type Stack, startStack, statusCounts, uploadReport, waitFor } from "./helpers.js";
+
+const FIXTURE = "securecodebox/main/juice-shop-v10.2.0.json";
+
+describe("enrichment after an upload", () => {
+  let stack: Stack;
+  let kev: StubKev;
+  let epss: StubEpss;
+
+  beforeAll(async () => {
+    [kev, epss] = await Promise.all([startStubKev(), startStubEpss()]);
+    const sources: EnrichmentSources = {
+      kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000 }),
+      epssUrl: epss.endpoint,
+      timeoutMs: 2_000,
+      kevFreshMs: 3_600_000,
+      leaseMs: 60_000,
+      backoff: { firstMs: 60_000, maxMs: 3_600_000 },
+    };
+    stack = await startStack({ enrichment: sources });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await Promise.all([kev?.close(), epss?.close()]);
+  });
+
+  async function enriched(scanId: number): Promise<void> {
+    await waitFor(`scan ${scanId} enriched`, async () => {
+      const { rows } = await stack.database.pool.query(
+        "select enriched_at is not null as done from container_scans where id = $1",
+        [scanId],
+      );
+      return rows[0]?.done === true;
+    });
+  }
+
+  async function outcomes(scanId: number) {
+    const { rows } = await stack.database.pool.query<{ id: string; kev: string; epss: string }>(
+      `select e.vulnerability_id as id, e.kev_outcome as kev, e.epss_outcome as epss
+       from cve_enrichment e
+       where e.vulnerability_id in (select vulnerability_id from container_findings where scan_id = $1)`,
+      [scanId],
+    );
+    return rows;
+  }
+
+  it("should give every vulnerability id of the report a KEV and an EPSS answer, with no further call", async () => {
+    kev.setEntries([
+      kevEntry("CVE-2019-10744"),
+      kevEntry("CVE-2020-8203", { knownRansomwareCampaignUse: "Known" }),
+    ]);
+    const uploaded = await uploadReport(stack.url, readTrivyFixture(FIXTURE));
+    expect(uploaded.status).toBe(201);
+    const scanId = uploaded.body.scan.id as number;
+    await enriched(scanId);
+    const rows = await outcomes(scanId);
+    const { rows: distinct } = await stack.database.pool.query(
+      "select count(distinct vulnerability_id)::int as n from container_findings where scan_id = $1",
+      [scanId],
+    );
+    expect(rows).toHaveLength(distinct[0].n);
+    for (const row of rows) {
+      if (/^CVE-/.test(row.id)) {
+        expect(["found", "not_listed"], row.id).toContain(row.kev);
+        expect(["found", "not_listed"], row.id).toContain(row.epss);
+      } else {
+        expect(row, row.id).toMatchObject({ kev: "not_checked", epss: "not_checked" });
+      }
+    }
+    expect(
+      rows
+        .filter((r) => r.kev === "found")
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(["CVE-2019-10744", "CVE-2020-8203"]);
+    expect(kev.feedCalls).toBe(1);
+    // The analysis is not held up by enrichment.
+    await waitFor(
+      "analysis done",
+      async () => (await statusCounts(stack.database, scanId)).completed === uploaded.body.findings_ingested,
+    );
+  });
+
+  it("should not ask again about ids another scan already had answered", async () => {
+    const before = epss.requests.length;
+    const again = await uploadReport(stack.url, readTrivyFixture(FIXTURE), "another/image:1");
+    expect([200, 201]).toContain(again.status);
+    const second = await uploadReport(
+      stack.url,
+      readTrivyFixture("securecodebox/main/juice-shop-v12.10.2.json"),
+    );
+    expect(second.status).toBe(201);
+    await enriched(second.body.scan.id);
+    const { rows: first } = await stack.database.pool.query<{ id: string }>(
+      "select distinct vulnerability_id as id from container_findings where scan_id = (select min(id) from container_scans)",
+    );
+    const known = new Set(first.map((r) => r.id));
+    const askedNow = epss.requests
+      .slice(before)
+      .flatMap((r) => (r.query.cve ?? "").split(","))
+      .filter(Boolean);
+    expect(askedNow.filter((id) => known.has(id))).toEqual([]);
+    expect(new Set(askedNow).size).toBe(askedNow.length);
+  });
+
+  it("should re-queue a scan whose enrichment job was lost, at the next reconcile", async () => {
+    const uploaded = await uploadReport(stack.url, readTrivyFixture("defectdojo/scheme_2_many_vulns.json"));
+    const scanId = uploaded.body.scan.id as number;
+    await enriched(scanId);
+    await stack.database.pool.query("update container_scans set enriched_at = null where id = $1", [scanId]);
+    await deleteKeys(stack.prefix);
+    await stack.worker?.reconcile();
+    await enriched(scanId);
+  });
+
+  it("should leave uploads and analyses untouched by failing sources, and record why", async () => {
+    kev.setEntries([kevEntry("CVE-2018-3721")]); // a new catalogue: the cached one is within its refresh period anyway
+    epss.setFault({ kind: "html", status: 200 });
+    try {
+      const uploaded = await uploadReport(stack.url, readTrivyFixture("defectdojo/issue_9092.json"));
+      expect(uploaded.status).toBe(201);
+      const scanId = uploaded.body.scan.id as number;
+      await enriched(scanId);
+      await waitFor(
+        "analysis done",
+        async () =>
+          (await statusCounts(stack.database, scanId)).completed === uploaded.body.findings_ingested,
+      );
+      const { rows } = await stack.database.pool.query<{ outcome: string; error: string | null }>(
+        `select epss_outcome as outcome, epss_error as error from cve_enrichment
+         where vulnerability_id like 'CVE-%' and epss_checked_at is not null
+           and vulnerability_id in (select vulnerability_id from container_findings where scan_id = $1)
+           and epss_outcome = 'error'`,
+        [scanId],
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.error).toMatch(/HTML/);
+    } finally {
+      epss.setFault(null);
+    }
+  });
+});

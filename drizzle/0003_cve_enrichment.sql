@@ -1,0 +1,38 @@
+CREATE TABLE "cve_enrichment" (
+	"vulnerability_id" text PRIMARY KEY NOT NULL,
+	"aliases" text[] DEFAULT '{}'::text[] NOT NULL,
+	"kev" jsonb,
+	"epss_score" double precision,
+	"epss_percentile" double precision,
+	"epss_date" date,
+	"nvd" jsonb,
+	"kev_outcome" text DEFAULT 'not_checked' NOT NULL,
+	"kev_checked_at" timestamp with time zone,
+	"kev_fresh_until" timestamp with time zone,
+	"kev_error" text,
+	"kev_failures" smallint DEFAULT 0 NOT NULL,
+	"epss_outcome" text DEFAULT 'not_checked' NOT NULL,
+	"epss_checked_at" timestamp with time zone,
+	"epss_fresh_until" timestamp with time zone,
+	"epss_error" text,
+	"epss_failures" smallint DEFAULT 0 NOT NULL,
+	"nvd_outcome" text DEFAULT 'not_checked' NOT NULL,
+	"nvd_checked_at" timestamp with time zone,
+	"nvd_fresh_until" timestamp with time zone,
+	"nvd_error" text,
+	"nvd_failures" smallint DEFAULT 0 NOT NULL,
+	"osv_outcome" text DEFAULT 'not_checked' NOT NULL,
+	"osv_checked_at" timestamp with time zone,
+	"osv_fresh_until" timestamp with time zone,
+	"osv_error" text,
+	"osv_failures" smallint DEFAULT 0 NOT NULL,
+	"first_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cve_enrichment_kev_outcome_check" CHECK ("cve_enrichment"."kev_outcome" in ('found', 'not_listed', 'error', 'not_checked')),
+	CONSTRAINT "cve_enrichment_epss_outcome_check" CHECK ("cve_enrichment"."epss_outcome" in ('found', 'not_listed', 'error', 'not_checked')),
+	CONSTRAINT "cve_enrichment_nvd_outcome_check" CHECK ("cve_enrichment"."nvd_outcome" in ('found', 'not_listed', 'error', 'not_checked')),
+	CONSTRAINT "cve_enrichment_osv_outcome_check" CHECK ("cve_enrichment"."osv_outcome" in ('found', 'not_listed', 'error', 'not_checked')),
+	CONSTRAINT "cve_enrichment_epss_range_check" CHECK ("cve_enrichment"."epss_score" between 0 and 1 and "cve_enrichment"."epss_percentile" between 0 and 1)
+);
+--> statement-breakpoint
+ALTER TABLE "container_scans" ADD COLUMN "enriched_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "container_scans_unenriched_idx" ON "container_scans" USING btree ("id") WHERE "container_scans"."enriched_at" is null;

@@ -1,0 +1,112 @@
+import {
+  claimStaleIds,
+  type EnrichmentSource,
+  markScanEnriched,
+  registerScanIds,
+  storeEpssFound,
+  storeKevFound,
+  storeNotListed,
+  storeSourceError,
+} from "@vulntriage/db";
+import type { ServiceContext } from "../context.js";
+import { epssBatches, fetchEpssBatch } from "./epss.js";
+import { SourceError } from "./fetch-json.js";
+import type { KevSource } from "./kev.js";
+
+const HOUR = 3_600_000;
+
+export type EnrichmentSources = {
+  /** null: offline, no outbound request at all; every id stays `not_checked`. */
+  kev: KevSource | null;
+  epssUrl: string | null;
+  timeoutMs: number;
+  kevFreshMs: number;
+  /** How long a claimed id is held by the job fetching it before another may try. */
+  leaseMs: number;
+  backoff: { firstMs: number; maxMs: number };
+};
+
+const EPSS_FRESH_MS = 24 * HOUR;
+const CVE = /^CVE-\d{4}-\d{4,}$/;
+
+export type EnrichedScan = { ids: number; kev: SourceTally; epss: SourceTally };
+type SourceTally = { checked: number; found: number; errors: number };
+
+/**
+ * After an upload commits: gives each of the scan's vulnerability ids its row, then asks KEV and
+ * EPSS about the CVEs whose answer is missing or stale — each id once for the whole fleet, since
+ * concurrent jobs claim ids before fetching. A source that is down, slow or answers garbage leaves
+ * `error` with the reason and a back-off; it never throws.
+ */
+export async function enrichScan(args: {
+  ctx: ServiceContext;
+  sources: EnrichmentSources;
+  input: { scanId: number };
+}): Promise<EnrichedScan> {
+  const { ctx, sources } = args;
+  const ids = await registerScanIds(ctx.db, args.input.scanId);
+  const tally = (): SourceTally => ({ checked: 0, found: 0, errors: 0 });
+  const result: EnrichedScan = { ids: ids.length, kev: tally(), epss: tally() };
+  const cves = ids.filter((id) => CVE.test(id));
+  const claim = (source: EnrichmentSource) => claimStaleIds(ctx.db, source, cves, sources.leaseMs);
+  const failed = async (source: EnrichmentSource, claimed: string[], error: unknown) => {
+    if (!(error instanceof SourceError)) throw error;
+    result[source === "kev" ? "kev" : "epss"].errors += claimed.length;
+    await storeSourceError(ctx.db, source, claimed, error.message, sources.backoff);
+    ctx.log.warn(
+      { source, ids: claimed.length, err: error.message },
+      "enrichment source failed; retried later",
+    );
+  };
+
+  if (sources.kev) {
+    const claimed = await claim("kev");
+    if (claimed.length > 0) {
+      try {
+        const catalogue = await sources.kev.catalogue();
+        const found = claimed.flatMap((id) => {
+          const entry = catalogue.get(id);
+          return entry ? [{ id, entry }] : [];
+        });
+        await storeKevFound(ctx.db, found, sources.kevFreshMs);
+        const listed = new Set(found.map((x) => x.id));
+        await storeNotListed(
+          ctx.db,
+          "kev",
+          claimed.filter((id) => !listed.has(id)),
+          sources.kevFreshMs,
+        );
+        result.kev = { checked: claimed.length, found: found.length, errors: 0 };
+      } catch (error) {
+        await failed("kev", claimed, error);
+      }
+    }
+  }
+
+  if (sources.epssUrl) {
+    const claimed = await claim("epss");
+    for (const batch of epssBatches(claimed)) {
+      try {
+        const found = await fetchEpssBatch({
+          url: sources.epssUrl,
+          ids: batch,
+          timeoutMs: sources.timeoutMs,
+        });
+        await storeEpssFound(ctx.db, found, EPSS_FRESH_MS);
+        const known = new Set(found.map((x) => x.id));
+        await storeNotListed(
+          ctx.db,
+          "epss",
+          batch.filter((id) => !known.has(id)),
+          EPSS_FRESH_MS,
+        );
+        result.epss.checked += batch.length;
+        result.epss.found += found.length;
+      } catch (error) {
+        await failed("epss", batch, error);
+      }
+    }
+  }
+  await markScanEnriched(ctx.db, args.input.scanId);
+  return result;
+}

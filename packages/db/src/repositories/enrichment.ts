@@ -1,0 +1,143 @@
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import type { Executor } from "../client.js";
+import {
+  cveEnrichment as e,
+  containerFindings as f,
+  type KevEntry,
+  containerScans as s,
+} from "../schema/index.js";
+import { textArray } from "./sql-params.js";
+
+export type EnrichmentSource = "kev" | "epss" | "nvd" | "osv";
+
+// Column names per source: the statements below are the same for every source.
+const columns = (source: EnrichmentSource) => ({
+  outcome: sql.raw(`${source}_outcome`),
+  checkedAt: sql.raw(`${source}_checked_at`),
+  freshUntil: sql.raw(`${source}_fresh_until`),
+  error: sql.raw(`${source}_error`),
+  failures: sql.raw(`${source}_failures`),
+});
+
+/** Gives every vulnerability id of a scan its row (once for the fleet); returns the scan's ids. */
+export async function registerScanIds(db: Executor, scanId: number): Promise<string[]> {
+  const ids = await db
+    .selectDistinct({ id: f.vulnerabilityId })
+    .from(f)
+    .where(and(eq(f.scanId, scanId), isNotNull(f.vulnerabilityId)));
+  const values = ids.map((r) => r.id as string);
+  if (values.length > 0) {
+    // Raw: one bound array rather than one parameter per id (a scan may hold tens of thousands).
+    await db.execute(sql`
+      insert into ${e} (vulnerability_id) select unnest(${textArray(values)}) on conflict do nothing`);
+  }
+  return values;
+}
+
+/** The scan's ids have their rows: the reconciler need not queue its enrichment again. */
+export async function markScanEnriched(db: Executor, scanId: number): Promise<void> {
+  await db.update(s).set({ enrichedAt: sql`now()` }).where(eq(s.id, scanId));
+}
+
+/** Scans whose enrichment job never finished (lost with Redis, say), oldest first. */
+export async function findUnenrichedScans(db: Executor, limit: number): Promise<number[]> {
+  const rows = await db.select({ id: s.id }).from(s).where(isNull(s.enrichedAt)).orderBy(s.id).limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Takes the ids of `ids` whose answer from `source` is missing or stale, for `leaseMs`: a
+ * concurrent job sees them as fresh and never fetches them too. Row locks make the claim atomic.
+ */
+export async function claimStaleIds(
+  db: Executor,
+  source: EnrichmentSource,
+  ids: string[],
+  leaseMs: number,
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const c = columns(source);
+  // Raw: the column is chosen by source, which drizzle's typed builder cannot express.
+  const result = await db.execute<{ id: string }>(sql`
+    update ${e} set ${c.freshUntil} = now() + ${sql.param(leaseMs)} * interval '1 millisecond'
+    where ${e.vulnerabilityId} = any(${textArray(ids)})
+      and (${c.freshUntil} is null or ${c.freshUntil} < now())
+    returning ${e.vulnerabilityId} as id`);
+  return result.rows.map((r) => r.id);
+}
+
+/** Records "checked, not listed" for these ids. */
+export async function storeNotListed(
+  db: Executor,
+  source: EnrichmentSource,
+  ids: string[],
+  freshForMs: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  const c = columns(source);
+  await db.execute(sql`
+    update ${e} set ${c.outcome} = 'not_listed', ${c.checkedAt} = now(), ${c.error} = null, ${c.failures} = 0,
+      ${c.freshUntil} = now() + ${sql.param(freshForMs)} * interval '1 millisecond'
+    where ${e.vulnerabilityId} = any(${textArray(ids)})`);
+}
+
+/**
+ * Records a failed lookup: the reason, and a back-off that grows with consecutive failures before
+ * the source is asked about these ids again. What an earlier check found is kept.
+ */
+export async function storeSourceError(
+  db: Executor,
+  source: EnrichmentSource,
+  ids: string[],
+  error: string,
+  backoff: { firstMs: number; maxMs: number },
+): Promise<void> {
+  if (ids.length === 0) return;
+  const c = columns(source);
+  await db.execute(sql`
+    update ${e} set ${c.outcome} = case when ${c.outcome} = 'found' then 'found' else 'error' end,
+      ${c.error} = ${error.slice(0, 500)}, ${c.checkedAt} = now(), ${c.failures} = least(${c.failures} + 1, 20),
+      ${c.freshUntil} = now() + least(${sql.param(backoff.firstMs)} * power(2, ${c.failures}), ${sql.param(backoff.maxMs)})
+        * interval '1 millisecond'
+    where ${e.vulnerabilityId} = any(${textArray(ids)})`);
+}
+
+export type KevFound = { id: string; entry: KevEntry };
+
+/** Records KEV entries for the ids the catalogue lists. */
+export async function storeKevFound(db: Executor, found: KevFound[], freshForMs: number): Promise<void> {
+  if (found.length === 0) return;
+  // Raw: one statement for the whole batch needs update … from unnest(), which drizzle cannot build.
+  await db.execute(sql`
+    update ${e} set kev = u.entry, kev_outcome = 'found', kev_checked_at = now(), kev_error = null,
+      kev_failures = 0, kev_fresh_until = now() + ${sql.param(freshForMs)} * interval '1 millisecond'
+    from unnest(${textArray(found.map((x) => x.id))}, ${sql.param(found.map((x) => JSON.stringify(x.entry)))}::jsonb[])
+      as u(id, entry)
+    where ${e.vulnerabilityId} = u.id`);
+}
+
+export type EpssFound = { id: string; score: number; percentile: number; date: string };
+
+/** Records EPSS scores for the ids EPSS knows. */
+export async function storeEpssFound(db: Executor, found: EpssFound[], freshForMs: number): Promise<void> {
+  if (found.length === 0) return;
+  // Raw: as above, one statement per batch.
+  await db.execute(sql`
+    update ${e} set epss_score = u.score, epss_percentile = u.percentile, epss_date = u.day,
+      epss_outcome = 'found', epss_checked_at = now(), epss_error = null, epss_failures = 0,
+      epss_fresh_until = now() + ${sql.param(freshForMs)} * interval '1 millisecond'
+    from unnest(${textArray(found.map((x) => x.id))}, ${sql.param(found.map((x) => x.score))}::float8[],
+                ${sql.param(found.map((x) => x.percentile))}::float8[], ${sql.param(found.map((x) => x.date))}::date[])
+      as u(id, score, percentile, day)
+    where ${e.vulnerabilityId} = u.id`);
+}
+
+export type EnrichmentRow = typeof e.$inferSelect;
+
+export async function findEnrichment(
+  db: Executor,
+  vulnerabilityId: string,
+): Promise<EnrichmentRow | undefined> {
+  const [row] = await db.select().from(e).where(eq(e.vulnerabilityId, vulnerabilityId));
+  return row;
+}
