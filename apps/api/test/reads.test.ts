@@ -396,6 +396,26 @@ describe("reading scans and findings", () => {
           llm_analysis_model: null,
           llm_analysis_status: null,
           llm_analysis_error: null,
+          // Nothing enriched it yet: exploitation is unknown, and says so.
+          risk: {
+            score: expect.any(Number),
+            band: expect.stringMatching(/^(low|medium|high|critical)$/),
+            factors: expect.arrayContaining([
+              { name: "epss unknown", value: null, points: 0.5 },
+              { name: "kev unknown", value: null, points: 0.5 },
+            ]),
+            llm_score: null,
+            disagreement: false,
+          },
+          exploitation: {
+            epss_score: null,
+            epss_percentile: null,
+            epss_date: null,
+            kev_listed: null,
+            kev_date_added: null,
+            kev_due_date: null,
+            ransomware: null,
+          },
         });
         // The list item is the detail without cve_data.
         const { cve_data: _cveData, ...withoutCveData } = detail.body;

@@ -8,7 +8,15 @@ import {
   startStubKev,
 } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeys, type Stack, startStack, statusCounts, uploadReport, waitFor } from "./helpers.js";
+import {
+  deleteKeys,
+  getJson,
+  type Stack,
+  startStack,
+  statusCounts,
+  uploadReport,
+  waitFor,
+} from "./helpers.js";
 
 const FIXTURE = "securecodebox/main/juice-shop-v10.2.0.json";
 
@@ -90,6 +98,39 @@ describe("enrichment after an upload", () => {
       async () => (await statusCounts(stack.database, scanId)).completed === uploaded.body.findings_ingested,
     );
   });
+
+  it("should show each finding its exploitation and an explained risk, KEV-listed ones at least 7", async () => {
+    const { rows } = await stack.database.pool.query<{ id: number; vuln: string }>(
+      `select id::int, vulnerability_id as vuln from container_findings
+       where scan_id = (select min(id) from container_scans) and vulnerability_id in ('CVE-2019-10744', 'CVE-2020-8203')
+       order by id`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const detail = await getJson(`${stack.url}/api/container/findings/${row.id}`);
+      expect(detail.body.exploitation).toMatchObject({
+        kev_listed: true,
+        kev_date_added: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      });
+      expect(detail.body.exploitation.ransomware).toBe(row.vuln === "CVE-2020-8203");
+      expect(detail.body.risk.score).toBeGreaterThanOrEqual(7);
+      expect(detail.body.risk.factors).toContainEqual({ name: "in kev", value: true, points: 3 });
+    }
+    const page = await getJson(
+      `${stack.url}/api/container/scans/${rows.length ? await firstScan() : 0}/findings?limit=1000`,
+    );
+    const notListed = page.body.items.find(
+      (f: { vulnerability_id: string }) =>
+        /^CVE-/.test(f.vulnerability_id) && !["CVE-2019-10744", "CVE-2020-8203"].includes(f.vulnerability_id),
+    );
+    expect(notListed.exploitation.kev_listed).toBe(false);
+    expect(notListed.risk.factors).toContainEqual({ name: "not in kev", value: false, points: 0 });
+  });
+
+  async function firstScan(): Promise<number> {
+    const { rows } = await stack.database.pool.query("select min(id)::int as id from container_scans");
+    return rows[0].id;
+  }
 
   it("should not ask again about ids another scan already had answered", async () => {
     const before = epss.requests.length;

@@ -1,5 +1,6 @@
 import type { FindingListRow, FindingRow } from "@vulntriage/db";
 import { type Static, Type } from "typebox";
+import { ExploitationSchema, exploitationOf, RiskSchema, riskOf } from "../risk/risk-dto.js";
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
@@ -48,6 +49,8 @@ const findingProperties = {
     Type.Null(),
   ]),
   llm_analysis_error: NullableString,
+  risk: RiskSchema,
+  exploitation: ExploitationSchema,
 };
 
 export const FindingSchema = Type.Object(findingProperties, { $id: "Finding", title: "Finding" });
@@ -109,6 +112,8 @@ export function toFindingDto(row: FindingListRow): FindingDto {
     llm_analysis_model: row.llmAnalysisModel,
     llm_analysis_status: row.llmAnalysisStatus,
     llm_analysis_error: row.llmAnalysisError,
+    risk: riskOf(row),
+    exploitation: exploitationOf(row),
   };
 }
 

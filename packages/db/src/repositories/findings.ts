@@ -1,8 +1,27 @@
-import { and, asc, count, eq, getTableColumns, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
-import { containerFindings } from "../schema/index.js";
+import { containerFindings, cveEnrichment as e } from "../schema/index.js";
 
-export type FindingRow = typeof containerFindings.$inferSelect;
+// What the fleet knows about the finding's vulnerability (a left join: null until enriched), and
+// the severity source Trivy used, which picks the CVSS the risk score starts from.
+const exploitationColumns = {
+  severitySource: sql<string | null>`${containerFindings.cveData}->>'SeveritySource'`,
+  epssScore: e.epssScore,
+  epssPercentile: e.epssPercentile,
+  epssDate: e.epssDate,
+  kevOutcome: e.kevOutcome,
+  kev: e.kev,
+  nvd: e.nvd,
+};
+
+function selectFindingDetail(db: Executor) {
+  return db
+    .select({ ...getTableColumns(containerFindings), ...exploitationColumns })
+    .from(containerFindings)
+    .leftJoin(e, eq(e.vulnerabilityId, containerFindings.vulnerabilityId));
+}
+
+export type FindingRow = Awaited<ReturnType<typeof selectFindingDetail>>[number];
 
 // Lists leave out cve_data (most of a finding's bytes; only the single-finding read needs it) and
 // the bookkeeping columns no answer shows.
@@ -17,7 +36,10 @@ const {
 } = getTableColumns(containerFindings);
 
 function selectFindingList(db: Executor) {
-  return db.select(listColumns).from(containerFindings);
+  return db
+    .select({ ...listColumns, ...exploitationColumns })
+    .from(containerFindings)
+    .leftJoin(e, eq(e.vulnerabilityId, containerFindings.vulnerabilityId));
 }
 
 export type FindingListRow = Awaited<ReturnType<typeof selectFindingList>>[number];
@@ -50,6 +72,6 @@ export async function listFindings(
 }
 
 export async function findFindingById(db: Executor, id: number): Promise<FindingRow | undefined> {
-  const [row] = await db.select().from(containerFindings).where(eq(containerFindings.id, id)).limit(1);
+  const [row] = await selectFindingDetail(db).where(eq(containerFindings.id, id)).limit(1);
   return row;
 }
