@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
   AnalysisProgressSchema,
   AnalysisRetrySchema,
+  CveSchema,
   ErrorSchema,
   FindingDetailSchema,
   FindingSchema,
@@ -14,6 +15,7 @@ import {
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { registerErrorHandling } from "./plugins/error-handler.js";
 import { analysisRoutes } from "./routes/analysis.js";
+import { cveRoutes } from "./routes/cve.js";
 import { findingsRoutes } from "./routes/findings.js";
 import { healthRoutes } from "./routes/health.js";
 import { scansRoutes } from "./routes/scans.js";
@@ -54,6 +56,7 @@ export async function buildApp(options: AppOptions) {
   app.addSchema(FindingDetailSchema);
   app.addSchema(AnalysisProgressSchema);
   app.addSchema(AnalysisRetrySchema);
+  app.addSchema(CveSchema);
 
   await app.register(swagger, {
     openapi: {
@@ -67,6 +70,7 @@ export async function buildApp(options: AppOptions) {
         { name: "scans", description: "Upload and read scans" },
         { name: "findings", description: "Vulnerability findings of a scan" },
         { name: "analysis", description: "LLM summaries, remediation steps and risk scores" },
+        { name: "cve", description: "KEV, EPSS and NVD data of a vulnerability, shared by the fleet" },
         { name: "health", description: "Liveness of the service and its dependencies" },
       ],
     },
@@ -80,6 +84,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });
   await app.register(findingsRoutes, { ctx: options.ctx });
   await app.register(analysisRoutes, { ctx: options.ctx });
+  await app.register(cveRoutes, { ctx: options.ctx });
   return app;
 }
 

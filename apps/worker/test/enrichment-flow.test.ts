@@ -127,6 +127,66 @@ describe("enrichment after an upload", () => {
     expect(notListed.risk.factors).toContainEqual({ name: "not in kev", value: false, points: 0 });
   });
 
+  it("should answer GET /api/cve/:id with every source's outcome, 404 for an id no scan has", async () => {
+    const listed = await getJson(`${stack.url}/api/cve/CVE-2020-8203`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({
+      vulnerability_id: "CVE-2020-8203",
+      aliases: [],
+      kev: {
+        date_added: expect.any(String),
+        known_ransomware_campaign_use: true,
+        required_action: expect.any(String),
+      },
+      nvd: null,
+      sources: {
+        kev: { outcome: "found", checked_at: expect.any(String), error: null },
+        epss: { outcome: expect.stringMatching(/^(found|not_listed)$/) },
+        nvd: { outcome: "not_checked", checked_at: null },
+        osv: { outcome: "not_checked", checked_at: null },
+      },
+    });
+    const { rows } = await stack.database.pool.query<{ id: string }>(
+      "select vulnerability_id as id from cve_enrichment where vulnerability_id not like 'CVE-%' limit 1",
+    );
+    if (rows[0]) {
+      const other = await getJson(`${stack.url}/api/cve/${encodeURIComponent(rows[0].id)}`);
+      expect(other.body.sources.kev.outcome).toBe("not_checked");
+    }
+    expect((await getJson(`${stack.url}/api/cve/CVE-1999-0001`)).status).toBe(404);
+    expect((await getJson(`${stack.url}/api/cve/${encodeURIComponent("../etc")}`)).status).toBe(400);
+  });
+
+  it("should sort by risk, filter on KEV, EPSS and risk, and give the scan its KEV count and highest risk", async () => {
+    const scanId = await firstScan();
+    const byRisk = await getJson(`${stack.url}/api/container/scans/${scanId}/findings?sort=risk&limit=1000`);
+    const scores = byRisk.body.items.map((f: { risk: { score: number } }) => f.risk.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const kevOnly = await getJson(`${stack.url}/api/container/scans/${scanId}/findings?kev=true&limit=1000`);
+    expect(kevOnly.body.total).toBeGreaterThan(0);
+    for (const f of kevOnly.body.items) expect(f.exploitation.kev_listed).toBe(true);
+    const notKev = await getJson(`${stack.url}/api/container/scans/${scanId}/findings?kev=false&limit=1000`);
+    expect(kevOnly.body.total + notKev.body.total).toBeLessThanOrEqual(byRisk.body.total);
+    for (const f of notKev.body.items) expect(f.exploitation.kev_listed).toBe(false);
+    const likely = await getJson(
+      `${stack.url}/api/container/scans/${scanId}/findings?min_epss=0.5&limit=1000`,
+    );
+    for (const f of likely.body.items) expect(f.exploitation.epss_score).toBeGreaterThanOrEqual(0.5);
+    const risky = await getJson(`${stack.url}/api/container/scans/${scanId}/findings?min_risk=7&limit=1000`);
+    expect(risky.body.total).toBe(scores.filter((n: number) => n >= 7).length);
+    expect((await getJson(`${stack.url}/api/container/scans/${scanId}/findings?min_epss=2`)).status).toBe(
+      400,
+    );
+    expect((await getJson(`${stack.url}/api/container/scans/${scanId}/findings?sort=name`)).status).toBe(400);
+
+    const { body: page } = await getJson(`${stack.url}/api/container/scans?limit=500`);
+    const scan = page.items.find((s: { id: number }) => s.id === scanId);
+    expect(scan.kev_count).toBe(
+      new Set(kevOnly.body.items.map((f: { vulnerability_id: string }) => f.vulnerability_id)).size,
+    );
+    expect(scan.max_risk_score).toBe(Math.max(...scores));
+  });
+
   async function firstScan(): Promise<number> {
     const { rows } = await stack.database.pool.query("select min(id)::int as id from container_scans");
     return rows[0].id;

@@ -11,6 +11,7 @@ export * from "./analysis/retry-failed.js";
 export * from "./analysis/run-analysis.js";
 export * from "./config.js";
 export * from "./context.js";
+export * from "./enrichment/cve-dto.js";
 export * from "./enrichment/enrich-scan.js";
 export * from "./enrichment/kev.js";
 export * from "./enrichment/sources.js";

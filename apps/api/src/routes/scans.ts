@@ -120,9 +120,11 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
       schema: {
         operationId: "listScanFindings",
         tags: ["findings"],
-        summary: "Findings of a scan, most severe first",
+        summary: "Findings of a scan, most severe (or highest risk) first",
         description:
-          "`identifier` is a numeric scan id, or an image name (percent-encoded) meaning that image's latest scan.",
+          "`identifier` is a numeric scan id, or an image name (percent-encoded) meaning that image's latest scan. " +
+          "`sort=risk` orders by the deterministic risk score (highest first, then severity); `kev=true` keeps " +
+          "findings whose vulnerability is in CISA's KEV; `min_epss` and `min_risk` keep those at or above.",
         params: Type.Object({ identifier: ImageNameParam }),
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -136,6 +138,12 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
               maxLength: 200,
             }),
           ),
+          sort: Type.Optional(
+            Type.Union([Type.Literal("severity"), Type.Literal("risk")], { default: "severity" }),
+          ),
+          kev: Type.Optional(Type.Boolean({ description: "true: only KEV-listed; false: only not listed" })),
+          min_epss: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          min_risk: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
         }),
         response: {
           200: FindingPageSchema,
@@ -152,6 +160,10 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           scan: parseScanIdentifier(request.params.identifier),
           severities: parseSeverities(request.query.severity),
           statuses: parseStatuses(request.query.status),
+          sort: request.query.sort ?? "severity",
+          kev: request.query.kev,
+          minEpss: request.query.min_epss,
+          minRisk: request.query.min_risk,
           limit: request.query.limit,
           offset: request.query.offset,
         },

@@ -1,14 +1,18 @@
 import {
   claimStaleIds,
   type EnrichmentSource,
+  listRiskSources,
   markScanEnriched,
+  refreshScanRiskSummary,
   registerScanIds,
+  setRiskScores,
   storeEpssFound,
   storeKevFound,
   storeNotListed,
   storeSourceError,
 } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
+import { riskOf } from "../risk/risk-dto.js";
 import { epssBatches, fetchEpssBatch } from "./epss.js";
 import { SourceError } from "./fetch-json.js";
 import type { KevSource } from "./kev.js";
@@ -59,8 +63,10 @@ export async function enrichScan(args: {
     );
   };
 
+  const asked = new Set<string>();
   if (sources.kev) {
     const claimed = await claim("kev");
+    for (const id of claimed) asked.add(id);
     if (claimed.length > 0) {
       try {
         const catalogue = await sources.kev.catalogue();
@@ -85,6 +91,7 @@ export async function enrichScan(args: {
 
   if (sources.epssUrl) {
     const claimed = await claim("epss");
+    for (const id of claimed) asked.add(id);
     for (const batch of epssBatches(claimed)) {
       try {
         const found = await fetchEpssBatch({
@@ -107,6 +114,15 @@ export async function enrichScan(args: {
       }
     }
   }
+  // The stored risk follows what was learnt: this scan's findings, and every other finding of an id
+  // asked about now.
+  const risks = await listRiskSources(ctx.db, { scanId: args.input.scanId, vulnerabilityIds: [...asked] });
+  await setRiskScores(
+    ctx.db,
+    risks.map((r) => r.id),
+    risks.map((r) => riskOf(r).score),
+  );
+  await refreshScanRiskSummary(ctx.db, [...new Set([args.input.scanId, ...risks.map((r) => r.scanId)])]);
   await markScanEnriched(ctx.db, args.input.scanId);
   return result;
 }

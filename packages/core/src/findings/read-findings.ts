@@ -12,6 +12,10 @@ export const listScanFindings = verb(async function listScanFindings(args: {
     scan: ScanIdentifier;
     severities?: Severity[] | undefined;
     statuses?: string[] | undefined;
+    sort?: "severity" | "risk" | undefined;
+    kev?: boolean | undefined;
+    minEpss?: number | undefined;
+    minRisk?: number | undefined;
     limit: number;
     offset: number;
   };
@@ -23,6 +27,10 @@ export const listScanFindings = verb(async function listScanFindings(args: {
     scanId: scan.id,
     severities: input.severities,
     statuses: input.statuses,
+    sort: input.sort ?? "severity",
+    kev: input.kev,
+    minEpss: input.minEpss,
+    minRisk: input.minRisk,
     limit: input.limit,
     offset: input.offset,
   });

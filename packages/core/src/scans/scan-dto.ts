@@ -28,6 +28,13 @@ export const ScanSchema = Type.Object(
     medium_count: Type.Integer(),
     low_count: Type.Integer(),
     unknown_count: Type.Integer(),
+    kev_count: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: "Distinct vulnerabilities of the scan in CISA's KEV; null until the scan is enriched",
+    }),
+    max_risk_score: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()], {
+      description:
+        "The highest deterministic risk score among its findings; null until enriched or when empty",
+    }),
   },
   { $id: "Scan", title: "Scan" },
 );
@@ -59,5 +66,7 @@ export function toScanDto(row: ScanRow): ScanDto {
     medium_count: row.mediumCount,
     low_count: row.lowCount,
     unknown_count: row.unknownCount,
+    kev_count: row.kevCount,
+    max_risk_score: row.maxRiskScore,
   };
 }

@@ -141,3 +141,22 @@ export async function findEnrichment(
   const [row] = await db.select().from(e).where(eq(e.vulnerabilityId, vulnerabilityId));
   return row;
 }
+
+/** Whether any scan has a finding of this vulnerability id. */
+export async function isVulnerabilityIdSeen(db: Executor, vulnerabilityId: string): Promise<boolean> {
+  const [row] = await db.select({ id: f.id }).from(f).where(eq(f.vulnerabilityId, vulnerabilityId)).limit(1);
+  return row !== undefined;
+}
+
+/** Recounts the scans' KEV-listed vulnerabilities and highest stored risk, after their findings changed. */
+export async function refreshScanRiskSummary(db: Executor, scanIds: number[]): Promise<void> {
+  if (scanIds.length === 0) return;
+  // Raw: correlated sub-selects in an update's SET, which drizzle's builder cannot express.
+  await db.execute(sql`
+    update ${s} set
+      kev_count = (select count(distinct f.vulnerability_id)::int from ${f} f
+                   join ${e} x on x.vulnerability_id = f.vulnerability_id
+                   where f.scan_id = ${s.id} and x.kev_outcome = 'found'),
+      max_risk_score = (select max(f.risk_score) from ${f} f where f.scan_id = ${s.id})
+    where ${s.id} = any(${sql.param(scanIds)}::bigint[])`);
+}

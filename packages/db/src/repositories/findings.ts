@@ -1,6 +1,7 @@
-import { and, asc, count, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, gte, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
 import { containerFindings, cveEnrichment as e } from "../schema/index.js";
+import { textArray } from "./sql-params.js";
 
 // What the fleet knows about the finding's vulnerability (a left join: null until enriched), and
 // the severity source Trivy used, which picks the CVSS the risk score starts from.
@@ -48,6 +49,10 @@ type FindingFilter = {
   scanId: number;
   severities?: FindingRow["severity"][] | undefined;
   statuses?: string[] | undefined;
+  sort?: "severity" | "risk" | undefined;
+  kev?: boolean | undefined;
+  minEpss?: number | undefined;
+  minRisk?: number | undefined;
   limit: number;
   offset: number;
 };
@@ -59,14 +64,32 @@ export async function listFindings(
   const conditions: SQL[] = [eq(containerFindings.scanId, filter.scanId)];
   if (filter.severities?.length) conditions.push(inArray(containerFindings.severity, filter.severities));
   if (filter.statuses?.length) conditions.push(inArray(containerFindings.status, filter.statuses));
+  if (filter.kev !== undefined) conditions.push(eq(e.kevOutcome, filter.kev ? "found" : "not_listed"));
+  if (filter.minEpss !== undefined) conditions.push(gte(e.epssScore, filter.minEpss));
+  if (filter.minRisk !== undefined) conditions.push(gte(containerFindings.riskScore, filter.minRisk));
   const where = and(...conditions);
+  const order =
+    filter.sort === "risk"
+      ? [
+          sql`${containerFindings.riskScore} desc nulls last`,
+          asc(containerFindings.severityRank),
+          asc(containerFindings.id),
+        ]
+      : [asc(containerFindings.severityRank), asc(containerFindings.id)];
   const [rows, totals] = await Promise.all([
     selectFindingList(db)
       .where(where)
-      .orderBy(asc(containerFindings.severityRank), asc(containerFindings.id))
+      .orderBy(...order)
       .limit(filter.limit)
       .offset(filter.offset),
-    db.select({ total: count() }).from(containerFindings).where(where),
+    // The join only when a filter reads the enrichment: counting a 10k-finding scan stays an index scan.
+    filter.kev === undefined && filter.minEpss === undefined
+      ? db.select({ total: count() }).from(containerFindings).where(where)
+      : db
+          .select({ total: count() })
+          .from(containerFindings)
+          .leftJoin(e, eq(e.vulnerabilityId, containerFindings.vulnerabilityId))
+          .where(where),
   ]);
   return { rows, total: totals[0]?.total ?? 0 };
 }
@@ -74,4 +97,37 @@ export async function listFindings(
 export async function findFindingById(db: Executor, id: number): Promise<FindingRow | undefined> {
   const [row] = await selectFindingDetail(db).where(eq(containerFindings.id, id)).limit(1);
   return row;
+}
+
+/** What the deterministic risk of findings is computed from: a scan's, and those of these vulnerability ids anywhere. */
+export async function listRiskSources(db: Executor, where: { scanId: number; vulnerabilityIds: string[] }) {
+  return db
+    .select({
+      id: containerFindings.id,
+      scanId: containerFindings.scanId,
+      cvss: containerFindings.cvss,
+      severity: containerFindings.severity,
+      fixedVersion: containerFindings.fixedVersion,
+      llmAnalysisRiskScore: containerFindings.llmAnalysisRiskScore,
+      ...exploitationColumns,
+    })
+    .from(containerFindings)
+    .leftJoin(e, eq(e.vulnerabilityId, containerFindings.vulnerabilityId))
+    .where(
+      or(
+        eq(containerFindings.scanId, where.scanId),
+        where.vulnerabilityIds.length > 0
+          ? sql`${containerFindings.vulnerabilityId} = any(${textArray(where.vulnerabilityIds)})`
+          : undefined,
+      ),
+    );
+}
+
+export async function setRiskScores(db: Executor, ids: number[], scores: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  // Raw: one statement for every finding needs update … from unnest(), which drizzle cannot build.
+  await db.execute(sql`
+    update ${containerFindings} set risk_score = u.score
+    from unnest(${sql.param(ids)}::bigint[], ${sql.param(scores)}::smallint[]) as u(id, score)
+    where ${containerFindings.id} = u.id and ${containerFindings.riskScore} is distinct from u.score`);
 }

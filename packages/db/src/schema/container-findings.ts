@@ -57,10 +57,20 @@ export const containerFindings = pgTable(
     llmPromptHash: text("llm_prompt_hash"),
     llmPromptConfig: text("llm_prompt_config"),
     llmAnalysisStartedAt: timestamp("llm_analysis_started_at", { withTimezone: true, mode: "date" }),
+    // The deterministic risk (core's risk-score.ts) as of the last enrichment of this finding's
+    // vulnerability, for sorting and filtering; the API computes the explained risk live.
+    riskScore: smallint("risk_score"),
   },
   (t) => [
     unique("container_findings_identity_key").on(t.scanId, t.identityHash),
     index("container_findings_scan_severity_idx").on(t.scanId, t.severityRank, t.id),
+    index("container_findings_vulnerability_idx").on(t.vulnerabilityId),
+    index("container_findings_scan_risk_idx").on(
+      t.scanId,
+      t.riskScore.desc().nullsLast(),
+      t.severityRank,
+      t.id,
+    ),
     index("container_findings_prompt_hash_idx")
       .on(t.llmPromptHash)
       .where(sql`${t.llmPromptHash} is not null`),
@@ -76,5 +86,6 @@ export const containerFindings = pgTable(
       sql`${t.llmAnalysisStatus} in ('pending','processing','completed','failed')`,
     ),
     check("container_findings_llm_risk_score_check", sql`${t.llmAnalysisRiskScore} between 1 and 10`),
+    check("container_findings_risk_score_check", sql`${t.riskScore} between 1 and 10`),
   ],
 );

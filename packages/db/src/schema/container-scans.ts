@@ -7,6 +7,7 @@ import {
   index,
   integer,
   pgTable,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -44,6 +45,10 @@ export const containerScans = pgTable(
     // Set once the scan's vulnerability ids have their cve_enrichment rows; until then the worker's
     // reconciler re-queues the enrichment job.
     enrichedAt: timestamp("enriched_at", { withTimezone: true, mode: "date" }),
+    // Distinct KEV-listed vulnerabilities and the highest deterministic risk among the findings, as
+    // of the last enrichment touching this scan; null until then.
+    kevCount: integer("kev_count"),
+    maxRiskScore: smallint("max_risk_score"),
   },
   (t) => [
     uniqueIndex("container_scans_report_hash_key").on(t.reportHash),
