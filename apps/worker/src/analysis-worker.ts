@@ -9,6 +9,7 @@ import {
   prepareScanAnalyses,
   reconcileAnalyses,
   type ServiceContext,
+  WaitForEnrichmentError,
 } from "@vulntriage/core";
 import { isDatabaseUnavailable } from "@vulntriage/db";
 import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
@@ -76,6 +77,10 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
       } catch (error) {
         // An outage is not the job's fault: it waits and tries again later without spending an
         // attempt, however long the outage lasts; the findings stay pending or processing.
+        if (error instanceof WaitForEnrichmentError && !shutdown.signal.aborted) {
+          await job.moveToDelayed(error.retryAt, token);
+          throw new DelayedError();
+        }
         const outage =
           error instanceof PausedAnalysisError ? "ollama" : isDatabaseUnavailable(error) ? "postgres" : null;
         if (outage && !shutdown.signal.aborted) {

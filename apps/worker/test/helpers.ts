@@ -72,6 +72,8 @@ export type StackOptions = {
   fake?: FakeOllama;
   /** Where enrichment asks; default offline (no request leaves the machine). */
   enrichment?: EnrichmentSources;
+  /** ENRICHMENT_WAIT_MS; default 0 (prepare does not wait). */
+  enrichmentWaitMs?: number;
 };
 
 /** A logger that keeps each line's level and message, to count what a run said. */
@@ -112,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       model: options.model ?? "llama3.2:3b",
       analyzeOnIngest: true,
       analyzeMinSeverity: options.analyzeMinSeverity ?? "UNKNOWN",
+      enrichmentWaitMs: options.enrichmentWaitMs ?? 0,
     }),
     log: silentLogger,
   };

@@ -10,12 +10,15 @@ export type AnalysisSettings = {
   onIngest: boolean;
   /** Findings up to this severity rank (0 = CRITICAL) are analysed on ingest. */
   maxSeverityRank: number;
+  /** How long preparing a scan's questions waits for its KEV and EPSS answers (ENRICHMENT_WAIT_MS). */
+  enrichmentWaitMs: number;
 };
 
 export function analysisSettings(options: {
   model: string;
   analyzeOnIngest: boolean;
   analyzeMinSeverity: Severity;
+  enrichmentWaitMs?: number;
 }): AnalysisSettings {
   const prompt = promptSettings(options.model);
   return {
@@ -23,6 +26,7 @@ export function analysisSettings(options: {
     configKey: promptConfigKey(prompt),
     onIngest: options.analyzeOnIngest,
     maxSeverityRank: severityRank(options.analyzeMinSeverity),
+    enrichmentWaitMs: options.enrichmentWaitMs ?? 0,
   };
 }
 

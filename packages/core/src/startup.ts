@@ -42,6 +42,8 @@ export async function openServiceContext(
     model: config.ollamaModel,
     analyzeOnIngest: config.analyzeOnIngest,
     analyzeMinSeverity: config.analyzeMinSeverity,
+    // Offline nothing will come: waiting would only delay the analysis.
+    enrichmentWaitMs: config.enrichment.mode === "online" ? config.enrichment.waitMs : 0,
   });
   return {
     ctx: { db: database.db, queue, analysis, log },

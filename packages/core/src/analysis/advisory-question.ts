@@ -1,4 +1,5 @@
 import type { PromptSourceRow } from "@vulntriage/db";
+import { epssBand } from "../risk/risk-score.js";
 import { buildPrompt, type PromptInput, type PromptSettings } from "./prompt.js";
 
 // One question per advisory, not per package.
@@ -48,8 +49,36 @@ export function questionInput(rows: readonly PromptSourceRow[]): PromptInput {
   const sorted = [...rows].sort((a, b) => byText(a.pkgName, b.pkgName) || a.severityRank - b.severityRank);
   const first = sorted[0] as PromptSourceRow;
   const mostSevere = sorted.reduce((best, row) => (row.severityRank < best.severityRank ? row : best), first);
-  const { id: _id, severityRank: _rank, pkgName: _name, ...facts } = first;
-  return { ...facts, severity: mostSevere.severity, packages: [...new Set(sorted.map((r) => r.pkgName))] };
+  const {
+    id: _id,
+    severityRank: _rank,
+    pkgName: _name,
+    kevOutcome,
+    kevRansomware,
+    epssScore,
+    ...facts
+  } = first;
+  return {
+    ...facts,
+    severity: mostSevere.severity,
+    packages: [...new Set(sorted.map((r) => r.pkgName))],
+    exploitation: exploitationOf(kevOutcome, kevRansomware, epssScore),
+  };
+}
+
+/** KEV and the EPSS band when the enrichment knows them; nothing when it does not (offline, not yet). */
+function exploitationOf(
+  kevOutcome: PromptSourceRow["kevOutcome"],
+  ransomware: boolean | null,
+  epss: number | null,
+): PromptInput["exploitation"] {
+  const known = kevOutcome === "found" || kevOutcome === "not_listed";
+  if (!known && epss === null) return undefined;
+  return {
+    in_kev: kevOutcome === "found",
+    ...(kevOutcome === "found" && ransomware !== null && { known_ransomware_use: ransomware }),
+    ...(epss !== null && { epss_band: epssBand(epss) }),
+  };
 }
 
 export type QuestionHashes = { ids: number[]; hashes: string[]; distinct: Set<string> };

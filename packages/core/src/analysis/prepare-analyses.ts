@@ -4,6 +4,7 @@ import {
   findOpenPrompts,
   findPendingPromptsOfScan,
   findProcessingPrompts,
+  findScanById,
   findScansToPrepare,
   findUnenrichedScans,
   listScanPromptSources,
@@ -14,6 +15,21 @@ import { hashQuestions } from "./advisory-question.js";
 
 // Scans re-queued for enrichment per reconcile pass: a backlog drains over a few passes.
 const RECONCILE_ENRICH_BATCH = 500;
+
+/**
+ * Preparing waits for the scan's enrichment so that the prompts can say what is known of
+ * exploitation; thrown until then (for at most ENRICHMENT_WAIT_MS after the upload). The worker
+ * puts the job back until `retryAt`, without spending an attempt.
+ */
+export class WaitForEnrichmentError extends Error {
+  override name = "WaitForEnrichmentError";
+  constructor(readonly retryAt: number) {
+    super("waiting for the scan's KEV and EPSS answers");
+  }
+}
+
+// How often a waiting prepare job looks again.
+const ENRICHMENT_POLL_MS = 1_000;
 
 export type PreparedScan = { findings: number; prompts: number; answeredFromCache: number; enqueued: number };
 
@@ -29,6 +45,13 @@ export async function prepareScanAnalyses(args: {
   const { ctx } = args;
   const { db } = ctx;
   const { scanId } = args.input;
+  if (ctx.analysis.enrichmentWaitMs > 0) {
+    const scan = await findScanById(db, scanId);
+    const deadline = (scan?.ingestedAt.getTime() ?? 0) + ctx.analysis.enrichmentWaitMs;
+    if (scan && scan.enrichedAt === null && Date.now() < deadline) {
+      throw new WaitForEnrichmentError(Math.min(deadline, Date.now() + ENRICHMENT_POLL_MS));
+    }
+  }
   const all = await listScanPromptSources(db, scanId, ctx.analysis.configKey);
   const { ids, hashes, distinct } = hashQuestions(all, ctx.analysis.prompt);
   let answeredFromCache = 0;

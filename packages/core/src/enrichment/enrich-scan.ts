@@ -2,6 +2,7 @@ import {
   claimStaleIds,
   type EnrichmentSource,
   listRiskSources,
+  markPromptsStale,
   markScanEnriched,
   refreshScanRiskSummary,
   registerScanIds,
@@ -74,7 +75,8 @@ export async function enrichScan(args: {
           const entry = catalogue.get(id);
           return entry ? [{ id, entry }] : [];
         });
-        await storeKevFound(ctx.db, found, sources.kevFreshMs);
+        // A flaw that entered KEV since its analysis makes that analysis stale.
+        await markPromptsStale(ctx.db, await storeKevFound(ctx.db, found, sources.kevFreshMs));
         const listed = new Set(found.map((x) => x.id));
         await storeNotListed(
           ctx.db,

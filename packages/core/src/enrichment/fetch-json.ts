@@ -47,7 +47,9 @@ export async function fetchJson(
     throw new SourceError(`${where} broke off its answer: ${(error as Error).message}`);
   }
   if (!response.ok) {
-    const retryAfter = Number(response.headers.get("retry-after"));
+    // Seconds only; an absent header is no advice (Number(null) would read as "retry after 0 s").
+    const header = response.headers.get("retry-after");
+    const retryAfter = header === null ? Number.NaN : Number(header);
     throw new SourceError(
       `${where} answered ${response.status}`,
       Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,

@@ -7,6 +7,7 @@ import {
   promptConfigKey,
   promptSettings,
 } from "../../src/analysis/prompt.js";
+import { epssBand } from "../../src/risk/risk-score.js";
 
 const input: PromptInput = {
   vulnerabilityId: "CVE-2023-0286",
@@ -119,6 +120,29 @@ describe("a question covering several packages", () => {
     expect(hashOf(["a", "b"])).not.toBe(hashOf(["a", "b", "c"]));
     expect(hashOf(names)).not.toBe(hashOf([...names, "lib-99"]));
     expect(hashOf(["a", "b"])).toBe(hashOf(["a", "b"]));
+  });
+});
+
+describe("exploitation in the prompt", () => {
+  const user = (built: { messages: { content: string }[] }) => built.messages[1]?.content ?? "";
+
+  it("should say what is known of KEV and the EPSS band, and nothing when nothing is known", () => {
+    const known = buildPrompt(
+      { ...input, exploitation: { in_kev: true, known_ransomware_use: true, epss_band: "≥ 50%" } },
+      settings,
+    );
+    expect(user(known)).toContain('"in_kev": true');
+    expect(user(known)).toContain('"epss_band": "≥ 50%"');
+    expect(user(buildPrompt(input, settings))).not.toContain("exploitation");
+  });
+
+  it("should keep the hash for an EPSS change inside its band, and change it across bands or on KEV entry", () => {
+    const hashOf = (exploitation: (typeof input)["exploitation"]) =>
+      buildPrompt({ ...input, exploitation }, settings).promptHash;
+    const low = hashOf({ in_kev: false, epss_band: epssBand(0.0004) });
+    expect(hashOf({ in_kev: false, epss_band: epssBand(0.0091) })).toBe(low);
+    expect(hashOf({ in_kev: false, epss_band: epssBand(0.02) })).not.toBe(low);
+    expect(hashOf({ in_kev: true, epss_band: epssBand(0.0004) })).not.toBe(low);
   });
 });
 

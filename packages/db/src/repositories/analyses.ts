@@ -1,7 +1,12 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../client.js";
-import { llmAnalyses as a, containerFindings as f, containerScans as s } from "../schema/index.js";
+import {
+  llmAnalyses as a,
+  cveEnrichment as e,
+  containerFindings as f,
+  containerScans as s,
+} from "../schema/index.js";
 import { needsPromptHash, WAITING } from "./analysis-conditions.js";
 import { textArray } from "./sql-params.js";
 
@@ -25,10 +30,18 @@ const promptSource = {
   packageType: sql<string | null>`coalesce(${f.type}, ${f.class})`,
   osFamily: s.osFamily,
   osName: s.osName,
+  // What the fleet knows about exploitation (null until the enrichment job asked).
+  kevOutcome: e.kevOutcome,
+  kevRansomware: sql<boolean | null>`(${e.kev}->>'knownRansomwareCampaignUse')::boolean`,
+  epssScore: e.epssScore,
 };
 
 function selectPromptSource(db: Executor) {
-  return db.select(promptSource).from(f).innerJoin(s, eq(s.id, f.scanId));
+  return db
+    .select(promptSource)
+    .from(f)
+    .innerJoin(s, eq(s.id, f.scanId))
+    .leftJoin(e, eq(e.vulnerabilityId, f.vulnerabilityId));
 }
 
 /** What a finding's prompt is built from: the finding, its package and its scan's OS. */
@@ -51,6 +64,7 @@ export async function listScanPromptSources(
     })
     .from(f)
     .innerJoin(s, eq(s.id, f.scanId))
+    .leftJoin(e, eq(e.vulnerabilityId, f.vulnerabilityId))
     .where(eq(f.scanId, scanId));
 }
 
@@ -110,6 +124,7 @@ export async function claimPrompt(db: Executor, promptHash: string): Promise<Pro
     .select(promptSource)
     .from(f)
     .innerJoin(s, eq(s.id, f.scanId))
+    .leftJoin(e, eq(e.vulnerabilityId, f.vulnerabilityId))
     .where(
       and(
         eq(f.llmPromptHash, promptHash),

@@ -104,16 +104,38 @@ export async function storeSourceError(
 
 export type KevFound = { id: string; entry: KevEntry };
 
-/** Records KEV entries for the ids the catalogue lists. */
-export async function storeKevFound(db: Executor, found: KevFound[], freshForMs: number): Promise<void> {
-  if (found.length === 0) return;
-  // Raw: one statement for the whole batch needs update … from unnest(), which drizzle cannot build.
-  await db.execute(sql`
+/**
+ * Records KEV entries for the ids the catalogue lists; returns the ids that were not listed before
+ * (newly exploited: their stored analyses are stale).
+ */
+export async function storeKevFound(db: Executor, found: KevFound[], freshForMs: number): Promise<string[]> {
+  if (found.length === 0) return [];
+  // Raw: one statement for the whole batch needs update … from unnest(), which drizzle cannot build;
+  // the join reads each row's outcome before this update.
+  const result = await db.execute<{ id: string; before: string }>(sql`
     update ${e} set kev = u.entry, kev_outcome = 'found', kev_checked_at = now(), kev_error = null,
       kev_failures = 0, kev_fresh_until = now() + ${sql.param(freshForMs)} * interval '1 millisecond'
-    from unnest(${textArray(found.map((x) => x.id))}, ${sql.param(found.map((x) => JSON.stringify(x.entry)))}::jsonb[])
-      as u(id, entry)
-    where ${e.vulnerabilityId} = u.id`);
+    from (
+      select n.id, n.entry, old.kev_outcome as before
+      from unnest(${textArray(found.map((x) => x.id))}, ${sql.param(found.map((x) => JSON.stringify(x.entry)))}::jsonb[])
+        as n(id, entry)
+      join ${e} old on old.vulnerability_id = n.id
+    ) u
+    where ${e.vulnerabilityId} = u.id
+    returning u.id, u.before`);
+  return result.rows.filter((r) => r.before !== "found").map((r) => r.id);
+}
+
+/**
+ * Makes the prompts of these vulnerabilities' findings stale, keeping their answers: the next
+ * request or scan builds the prompt again (now saying the flaw is exploited) and asks it.
+ */
+export async function markPromptsStale(db: Executor, vulnerabilityIds: string[]): Promise<void> {
+  if (vulnerabilityIds.length === 0) return;
+  await db
+    .update(f)
+    .set({ llmPromptConfig: null })
+    .where(and(sql`${f.vulnerabilityId} = any(${textArray(vulnerabilityIds)})`, isNotNull(f.llmPromptHash)));
 }
 
 export type EpssFound = { id: string; score: number; percentile: number; date: string };
