@@ -30,6 +30,8 @@ describe("enrichment after an upload", () => {
     const sources: EnrichmentSources = {
       kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000 }),
       epssUrl: epss.endpoint,
+      nvd: null,
+      osvApiRoot: null,
       timeoutMs: 2_000,
       kevFreshMs: 3_600_000,
       leaseMs: 60_000,

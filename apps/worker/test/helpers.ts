@@ -87,6 +87,8 @@ export function recordingLogger(): Logger & { lines: { level: string; msg: strin
 const OFFLINE: EnrichmentSources = {
   kev: null,
   epssUrl: null,
+  nvd: null,
+  osvApiRoot: null,
   timeoutMs: 1_000,
   kevFreshMs: 3_600_000,
   leaseMs: 60_000,

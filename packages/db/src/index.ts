@@ -8,6 +8,7 @@ export * from "./repositories/analysis-results.js";
 export * from "./repositories/analysis-retry.js";
 export * from "./repositories/analysis-state.js";
 export * from "./repositories/enrichment.js";
+export * from "./repositories/enrichment-aliases.js";
 export * from "./repositories/findings.js";
 export * from "./repositories/health.js";
 export * from "./repositories/scans.js";

@@ -1,5 +1,6 @@
 import {
   claimStaleIds,
+  copyAliasExploitation,
   type EnrichmentSource,
   listRiskSources,
   markPromptsStale,
@@ -14,16 +15,20 @@ import {
 } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
 import { riskOf } from "../risk/risk-dto.js";
+import { lookUpNvd, resolveAliases, type SourceTally } from "./aliases-and-nvd.js";
 import { epssBatches, fetchEpssBatch } from "./epss.js";
 import { SourceError } from "./fetch-json.js";
 import type { KevSource } from "./kev.js";
+import type { NvdSource } from "./nvd.js";
 
 const HOUR = 3_600_000;
 
 export type EnrichmentSources = {
-  /** null: offline, no outbound request at all; every id stays `not_checked`. */
+  /** Each null when offline: no outbound request at all; every id stays `not_checked`. */
   kev: KevSource | null;
   epssUrl: string | null;
+  nvd: NvdSource | null;
+  osvApiRoot: string | null;
   timeoutMs: number;
   kevFreshMs: number;
   /** How long a claimed id is held by the job fetching it before another may try. */
@@ -34,8 +39,13 @@ export type EnrichmentSources = {
 const EPSS_FRESH_MS = 24 * HOUR;
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 
-export type EnrichedScan = { ids: number; kev: SourceTally; epss: SourceTally };
-type SourceTally = { checked: number; found: number; errors: number };
+export type EnrichedScan = {
+  ids: number;
+  kev: SourceTally;
+  epss: SourceTally;
+  osv: SourceTally;
+  nvd: SourceTally;
+};
 
 /**
  * After an upload commits: gives each of the scan's vulnerability ids its row, then asks KEV and
@@ -47,12 +57,16 @@ export async function enrichScan(args: {
   ctx: ServiceContext;
   sources: EnrichmentSources;
   input: { scanId: number };
+  signal?: AbortSignal;
 }): Promise<EnrichedScan> {
   const { ctx, sources } = args;
   const ids = await registerScanIds(ctx.db, args.input.scanId);
   const tally = (): SourceTally => ({ checked: 0, found: 0, errors: 0 });
-  const result: EnrichedScan = { ids: ids.length, kev: tally(), epss: tally() };
-  const cves = ids.filter((id) => CVE.test(id));
+  const result: EnrichedScan = { ids: ids.length, kev: tally(), epss: tally(), osv: tally(), nvd: tally() };
+  // Non-CVE ids (GHSA-, GO-, …) reach KEV and EPSS through their CVE aliases.
+  const others = ids.filter((id) => !CVE.test(id));
+  const aliases = await resolveAliases(ctx, sources, others, result.osv);
+  const cves = [...new Set([...ids.filter((id) => CVE.test(id)), ...aliases])];
   const claim = (source: EnrichmentSource) => claimStaleIds(ctx.db, source, cves, sources.leaseMs);
   const failed = async (source: EnrichmentSource, claimed: string[], error: unknown) => {
     if (!(error instanceof SourceError)) throw error;
@@ -116,6 +130,7 @@ export async function enrichScan(args: {
       }
     }
   }
+  await copyAliasExploitation(ctx.db, others);
   // The stored risk follows what was learnt: this scan's findings, and every other finding of an id
   // asked about now.
   const risks = await listRiskSources(ctx.db, { scanId: args.input.scanId, vulnerabilityIds: [...asked] });
@@ -126,5 +141,17 @@ export async function enrichScan(args: {
   );
   await refreshScanRiskSummary(ctx.db, [...new Set([args.input.scanId, ...risks.map((r) => r.scanId)])]);
   await markScanEnriched(ctx.db, args.input.scanId);
+
+  // Last, since NVD's rate limit makes it slow: the scan's analysis does not wait for it.
+  const fromNvd = await lookUpNvd(ctx, sources, args.input.scanId, result.nvd, args.signal);
+  if (fromNvd.length > 0) {
+    const changed = await listRiskSources(ctx.db, { scanId: args.input.scanId, vulnerabilityIds: fromNvd });
+    await setRiskScores(
+      ctx.db,
+      changed.map((r) => r.id),
+      changed.map((r) => riskOf(r).score),
+    );
+    await refreshScanRiskSummary(ctx.db, [...new Set(changed.map((r) => r.scanId))]);
+  }
   return result;
 }

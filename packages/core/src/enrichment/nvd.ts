@@ -211,3 +211,5 @@ export function createNvdSource(options: {
     },
   };
 }
+
+export type NvdSource = ReturnType<typeof createNvdSource>;

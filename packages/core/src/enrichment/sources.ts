@@ -1,6 +1,7 @@
 import type { EnrichmentConfig } from "../config.js";
 import type { EnrichmentSources } from "./enrich-scan.js";
 import { createKevSource } from "./kev.js";
+import { createNvdSource } from "./nvd.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -19,6 +20,10 @@ export function enrichmentSources(config: EnrichmentConfig): EnrichmentSources {
         })
       : null,
     epssUrl: online ? config.epssApiUrl : null,
+    nvd: online
+      ? createNvdSource({ url: config.nvdApiUrl, apiKey: config.nvdApiKey, timeoutMs: REQUEST_TIMEOUT_MS })
+      : null,
+    osvApiRoot: online ? config.osvApiUrl : null,
     timeoutMs: REQUEST_TIMEOUT_MS,
     kevFreshMs: config.kevRefreshHours * HOUR,
     leaseMs: 5 * MINUTE,

@@ -58,6 +58,8 @@ function sources(overrides: Partial<EnrichmentSources> = {}): EnrichmentSources 
   return {
     kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000 }),
     epssUrl: epss.endpoint,
+    nvd: null,
+    osvApiRoot: null,
     timeoutMs: 2_000,
     kevFreshMs: 3_600_000,
     leaseMs: 60_000,
@@ -140,6 +142,8 @@ describe(enrichScan.name, () => {
       ids: 5,
       kev: { checked: 4, found: 2, errors: 0 },
       epss: { checked: 4, found: 3, errors: 0 },
+      osv: { checked: 0, found: 0, errors: 0 },
+      nvd: { checked: 0, found: 0, errors: 0 },
     });
     const log4shell = await findEnrichment(database.db, "CVE-2021-44228");
     expect(log4shell).toMatchObject({ kevOutcome: "found", epssOutcome: "found" });
