@@ -26,13 +26,20 @@ export type EnrichmentWorkerOptions = {
  */
 export function startEnrichmentWorker(options: EnrichmentWorkerOptions): { close: () => Promise<void> } {
   const { ctx, sources } = options;
+  // Ends NVD's rate-limit waits at a shutdown; a cut job's claimed ids are taken again after their lease.
+  const shutdown = new AbortController();
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   connection.on("error", () => {});
   const worker = new Worker(
     ENRICHMENT_QUEUE,
     async (job: Job<EnrichmentJobCatalog["enrich-scan"]>, token?: string) => {
       try {
-        return await enrichScan({ ctx, sources, input: { scanId: job.data.scanId } });
+        return await enrichScan({
+          ctx,
+          sources,
+          input: { scanId: job.data.scanId },
+          signal: shutdown.signal,
+        });
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
           await job.moveToDelayed(Date.now() + 5_000, token);
@@ -59,7 +66,10 @@ export function startEnrichmentWorker(options: EnrichmentWorkerOptions): { close
       const late = new Promise<"late">((resolve) =>
         setTimeout(() => resolve("late"), options.shutdownTimeoutMs).unref(),
       );
-      if ((await Promise.race([graceful, late])) === "late") await worker.close(true);
+      if ((await Promise.race([graceful, late])) === "late") {
+        shutdown.abort();
+        await worker.close(true);
+      }
       connection.disconnect();
     },
   };
