@@ -1,5 +1,6 @@
 import { cpus } from "node:os";
 import { benchAnalysis } from "./analysis.js";
+import { benchEnrichment } from "./enrichment.js";
 import { benchIngest } from "./ingest.js";
 
 // Benchmarks compare against a baseline measured in the same run on the same machine: read ratios.
@@ -9,3 +10,4 @@ console.log(
 const only = process.argv[2];
 if (!only || only === "ingest") await benchIngest();
 if (!only || only === "analysis") await benchAnalysis();
+if (!only || only === "enrichment") await benchEnrichment();
