@@ -226,6 +226,32 @@ describe("enrichment after an upload", () => {
     await enriched(scanId);
   });
 
+  it("should ask again, at a reconcile, about ids whose answer went stale, and only those", async () => {
+    const { rows } = await stack.database.pool.query<{ id: string }>(
+      "select vulnerability_id as id from cve_enrichment where epss_outcome in ('found', 'not_listed') order by vulnerability_id limit 2",
+    );
+    const stale = rows.map((r) => r.id);
+    expect(stale).toHaveLength(2);
+    await stack.database.pool.query(
+      "update cve_enrichment set epss_fresh_until = now() - interval '1 second' where vulnerability_id = any($1)",
+      [stale],
+    );
+    const before = epss.requests.length;
+    await stack.worker?.reconcile();
+    await waitFor("the stale ids asked again", async () => {
+      const { rows: fresh } = await stack.database.pool.query(
+        "select count(*)::int as n from cve_enrichment where vulnerability_id = any($1) and epss_fresh_until > now()",
+        [stale],
+      );
+      return fresh[0].n === 2;
+    });
+    const asked = epss.requests
+      .slice(before)
+      .flatMap((r) => (r.query.cve ?? "").split(","))
+      .filter(Boolean);
+    expect(asked.sort()).toEqual([...stale].sort());
+  });
+
   it("should leave uploads and analyses untouched by failing sources, and record why", async () => {
     kev.setEntries([kevEntry("CVE-2018-3721")]); // a new catalogue: the cached one is within its refresh period anyway
     epss.setFault({ kind: "html", status: 200 });

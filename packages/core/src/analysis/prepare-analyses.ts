@@ -6,6 +6,7 @@ import {
   findProcessingPrompts,
   findScanById,
   findScansToPrepare,
+  findScansWithStaleIds,
   findUnenrichedScans,
   listScanPromptSources,
   setPromptHashes,
@@ -15,6 +16,7 @@ import { hashQuestions } from "./advisory-question.js";
 
 // Scans re-queued for enrichment per reconcile pass: a backlog drains over a few passes.
 const RECONCILE_ENRICH_BATCH = 500;
+const RECONCILE_REFRESH_BATCH = 50;
 
 /**
  * Preparing waits for the scan's enrichment so that the prompts can say what is known of
@@ -100,6 +102,10 @@ export async function reconcileAnalyses(args: {
   const { db } = ctx;
   // Enrichment jobs lost the same way: deduplicated while one waits or runs.
   for (const scanId of await findUnenrichedScans(db, RECONCILE_ENRICH_BATCH)) await queue.enrichScan(scanId);
+  // Answers past their freshness (EPSS daily, KEV per refresh period, NVD and OSV weekly, errors
+  // after their back-off) are asked again through a scan that holds them.
+  for (const scanId of await findScansWithStaleIds(db, RECONCILE_REFRESH_BATCH))
+    await queue.enrichScan(scanId);
   const scans = await findScansToPrepare(db, ctx.analysis.configKey);
   for (const scanId of scans) await queue.preparedScan(scanId);
   const staleBefore = new Date(Date.now() - args.input.processingStaleMs);

@@ -182,3 +182,23 @@ export async function refreshScanRiskSummary(db: Executor, scanIds: number[]): P
       max_risk_score = (select max(f.risk_score) from ${f} f where f.scan_id = ${s.id})
     where ${s.id} = any(${sql.param(scanIds)}::bigint[])`);
 }
+
+/**
+ * Scans holding ids whose KEV, EPSS, NVD or OSV answer has gone stale (an error's back-off is over
+ * too): enriching them again refreshes those ids, and only those. Never-asked ids (offline) are not
+ * stale.
+ */
+export async function findScansWithStaleIds(db: Executor, limit: number): Promise<number[]> {
+  // Raw: a lateral pick of one finding per stale id, which drizzle's builder cannot express.
+  const result = await db.execute<{ scan_id: number }>(sql`
+    select distinct x.scan_id from (
+      select vulnerability_id from ${e}
+      where kev_fresh_until < now() or epss_fresh_until < now() or nvd_fresh_until < now() or osv_fresh_until < now()
+      limit ${limit * 20}
+    ) stale
+    cross join lateral (
+      select scan_id from ${f} where ${f.vulnerabilityId} = stale.vulnerability_id order by scan_id desc limit 1
+    ) x
+    limit ${limit}`);
+  return result.rows.map((r) => Number(r.scan_id));
+}
