@@ -72,6 +72,8 @@ export type StackOptions = {
   fake?: FakeOllama;
   /** Where enrichment asks; default offline (no request leaves the machine). */
   enrichment?: EnrichmentSources;
+  /** false: no in-process enrichment worker (a spawned worker process consumes the queue). */
+  startEnrichment?: boolean;
   /** ENRICHMENT_WAIT_MS; default 0 (prepare does not wait). */
   enrichmentWaitMs?: number;
 };
@@ -166,18 +168,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   if (options.startWorker !== false) stack.startWorker();
-  const enriching = startEnrichmentWorker({
-    ctx,
-    sources: options.enrichment ?? OFFLINE,
-    redisUrl: redisUrl(),
-    prefix,
-    concurrency: 2,
-    lockMs: 5_000,
-    shutdownTimeoutMs: 2_000,
-  });
+  const enriching =
+    options.startEnrichment === false
+      ? null
+      : startEnrichmentWorker({
+          ctx,
+          sources: options.enrichment ?? OFFLINE,
+          redisUrl: redisUrl(),
+          prefix,
+          concurrency: 2,
+          lockMs: 5_000,
+          shutdownTimeoutMs: 2_000,
+        });
   const closeStack = stack.close;
   stack.close = async () => {
-    await enriching.close();
+    await enriching?.close();
     await queue.enrichmentQueue.obliterate({ force: true }).catch(() => {});
     await closeStack();
   };
