@@ -77,28 +77,23 @@ export function createAnalysisQueue(settings: QueueSettings): AnalysisQueue {
   });
   // Reconnection is automatic; without a listener ioredis would print every failed attempt.
   connection.on("error", () => {});
-  const queue = new Queue(ANALYSIS_QUEUE, {
-    connection,
-    prefix: settings.prefix,
-    defaultJobOptions: {
-      attempts: settings.maxAttempts,
-      backoff: { type: "exponential", delay: settings.retryDelayMs },
-      removeOnComplete: { count: 1_000 },
-      removeOnFail: { count: 5_000 },
-    },
-  });
-  queue.on("error", () => {});
-  const enrichment = new Queue(ENRICHMENT_QUEUE, {
-    connection,
-    prefix: settings.prefix,
-    defaultJobOptions: {
-      attempts: settings.maxAttempts,
-      backoff: { type: "exponential", delay: settings.retryDelayMs },
-      removeOnComplete: { count: 1_000 },
-      removeOnFail: { count: 5_000 },
-    },
-  });
-  enrichment.on("error", () => {});
+  // Both queues share the connection and the retry policy; errors surface through the calls.
+  const open = (name: string) => {
+    const q = new Queue(name, {
+      connection,
+      prefix: settings.prefix,
+      defaultJobOptions: {
+        attempts: settings.maxAttempts,
+        backoff: { type: "exponential", delay: settings.retryDelayMs },
+        removeOnComplete: { count: 1_000 },
+        removeOnFail: { count: 5_000 },
+      },
+    });
+    q.on("error", () => {});
+    return q;
+  };
+  const queue = open(ANALYSIS_QUEUE);
+  const enrichment = open(ENRICHMENT_QUEUE);
   // While Redis is known to be away, fail at once instead of making an upload wait for the timeout.
   const available = (what: string) => {
     if (

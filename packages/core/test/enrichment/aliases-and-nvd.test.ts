@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { findEnrichment, insertScanStreaming, type NewFinding } from "@vulntriage/db";
+import { findEnrichment } from "@vulntriage/db";
 import {
   createTestDatabase,
   ghsaVuln,
@@ -27,13 +26,13 @@ import {
   enrichScan,
   silentLogger,
 } from "../../src/index.js";
+import { scanOf as scanWith } from "./scan-of.js";
 
 let database: TestDatabase;
 let kev: StubKev;
 let epss: StubEpss;
 let nvd: StubNvd;
 let osv: StubOsv;
-let scanNo = 0;
 const WINDOW_MS = 1_000;
 
 beforeAll(async () => {
@@ -67,62 +66,7 @@ afterAll(async () => {
   await Promise.all([database?.drop(), kev?.close(), epss?.close(), nvd?.close(), osv?.close()]);
 });
 
-const sha = (text: string) => createHash("sha256").update(text).digest("hex");
-
-/** A scan with one finding per [id, cvss] pair. */
-async function scanOf(entries: [string, Record<string, unknown> | null][]): Promise<number> {
-  scanNo++;
-  const finding = ([id, cvss]: [string, Record<string, unknown> | null], i: number): NewFinding => ({
-    identityHash: sha(`${scanNo}-${i}`),
-    vulnerabilityId: id,
-    pkgName: `pkg-${i}`,
-    pkgId: null,
-    purl: null,
-    installedVersion: "1.0.0",
-    fixedVersion: "1.0.1",
-    status: "fixed",
-    severity: "MEDIUM",
-    severityRank: 2,
-    target: "app",
-    class: "lang-pkgs",
-    type: "npm",
-    pkgPath: null,
-    title: null,
-    primaryUrl: null,
-    cvssJson: cvss ? JSON.stringify(cvss) : null,
-    cweIds: null,
-    cveDataJson: JSON.stringify({ VulnerabilityID: id }),
-  });
-  const { scan } = await insertScanStreaming(database.db, {
-    uploadHash: sha(`upload-${scanNo}`),
-    findings: [entries.map(finding)],
-    finish: () => ({
-      scan: {
-        reportHash: sha(`report-${scanNo}`),
-        imageName: `aliases/${scanNo}:1`,
-        artifactName: null,
-        artifactType: null,
-        osFamily: null,
-        osName: null,
-        osEosl: null,
-        schemaVersion: 2,
-        reportFormat: "v2",
-        trivyVersion: null,
-        reportCreatedAt: null,
-        findingCount: entries.length,
-        criticalCount: 0,
-        highCount: 0,
-        mediumCount: entries.length,
-        lowCount: 0,
-        unknownCount: 0,
-      },
-      replacements: [],
-    }),
-    report: Promise.resolve({ content: Buffer.from("x"), contentEncoding: "gzip", originalBytes: 1 }),
-    pendingUpToRank: null,
-  });
-  return scan.id;
-}
+const scanOf = (entries: [string, Record<string, unknown> | null][]) => scanWith(database.db, entries);
 
 function sources(): EnrichmentSources {
   return {

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { findEnrichment, insertScanStreaming, type NewFinding } from "@vulntriage/db";
+import { findEnrichment } from "@vulntriage/db";
 import {
   createTestDatabase,
   kevEntry,
@@ -17,6 +16,7 @@ import {
   enrichScan,
   silentLogger,
 } from "../../src/index.js";
+import { scanOf as scanWith } from "./scan-of.js";
 
 let database: TestDatabase;
 let kev: StubKev;
@@ -68,65 +68,14 @@ function sources(overrides: Partial<EnrichmentSources> = {}): EnrichmentSources 
   };
 }
 
-const sha = (text: string) => createHash("sha256").update(text).digest("hex");
-
-function finding(id: string, i: number): NewFinding {
-  return {
-    identityHash: sha(`${scanNo}-${i}`),
-    vulnerabilityId: id,
-    pkgName: `pkg-${i}`,
-    pkgId: null,
-    purl: null,
-    installedVersion: "1.0.0",
-    fixedVersion: null,
-    status: "affected",
-    severity: "HIGH",
-    severityRank: 1,
-    target: "app (debian 12)",
-    class: "os-pkgs",
-    type: "debian",
-    pkgPath: null,
-    title: null,
-    primaryUrl: null,
-    cvssJson: null,
-    cweIds: null,
-    cveDataJson: JSON.stringify({ VulnerabilityID: id }),
-  };
-}
-
 /** A scan holding one finding per id. */
-async function scanOf(ids: string[]): Promise<number> {
+const scanOf = (ids: string[]) => {
   scanNo++;
-  const { scan } = await insertScanStreaming(database.db, {
-    uploadHash: sha(`upload-${scanNo}`),
-    findings: [ids.map(finding)],
-    finish: () => ({
-      scan: {
-        reportHash: sha(`report-${scanNo}`),
-        imageName: `enrich/${scanNo}:1`,
-        artifactName: null,
-        artifactType: null,
-        osFamily: "debian",
-        osName: "12",
-        osEosl: false,
-        schemaVersion: 2,
-        reportFormat: "v2",
-        trivyVersion: null,
-        reportCreatedAt: null,
-        findingCount: ids.length,
-        criticalCount: 0,
-        highCount: ids.length,
-        mediumCount: 0,
-        lowCount: 0,
-        unknownCount: 0,
-      },
-      replacements: [],
-    }),
-    report: Promise.resolve({ content: Buffer.from("x"), contentEncoding: "gzip", originalBytes: 1 }),
-    pendingUpToRank: 4,
-  });
-  return scan.id;
-}
+  return scanWith(
+    database.db,
+    ids.map((id): [string, null] => [id, null]),
+  );
+};
 
 describe(enrichScan.name, () => {
   it("should record found, not listed and never checked apart, with EPSS strings as numbers", async () => {
