@@ -8,6 +8,8 @@ import {
   analysisSettings,
   createAnalysisQueue,
   createOllamaAnalyzer,
+  type EnrichmentSources,
+  enrichScan,
   hashQuestions,
   ingestReport,
   type Logger,
@@ -609,6 +611,17 @@ async function verifyCompleted(url: string, ids: number[], expectCached: boolean
  * A scan whose findings are all completed, written through the worker's own write path: prompt
  * hashes from prepareScanAnalyses, then storeCompletedAnalysis per prompt with a parsed corpus answer.
  */
+const OFFLINE_SOURCES: EnrichmentSources = {
+  kev: null,
+  epssUrl: null,
+  nvd: null,
+  osvApiRoot: null,
+  timeoutMs: 1_000,
+  kevFreshMs: 3_600_000,
+  leaseMs: 60_000,
+  backoff: { firstMs: 60_000, maxMs: 3_600_000 },
+};
+
 async function seedCompleted(database: DatabaseHandle, prefix: string): Promise<number[]> {
   const queue = createAnalysisQueue({
     redisUrl: BENCH_REDIS_URL,
@@ -619,6 +632,9 @@ async function seedCompleted(database: DatabaseHandle, prefix: string): Promise<
   try {
     const ctx: ServiceContext = { db: database.db, queue, analysis: settings, log: countingLogger() };
     const scanId = await seedScan(database, GET_FINDINGS, 23);
+    // As after every upload: the enrichment job stores each finding's explained risk (offline here,
+    // so nothing is fetched), which the analyze answer then reads with the finding's state.
+    await enrichScan({ ctx, sources: OFFLINE_SOURCES, input: { scanId } });
     await prepareScanAnalyses({ ctx, input: { scanId } });
     const prompts = await findPendingPromptsOfScan(database.db, scanId, settings.configKey);
     let next = 0;

@@ -21,6 +21,14 @@ function asksAbout(req: FakeGenerationRequest, pkg: string): boolean {
 }
 
 const MODEL = "llama3.2:3b";
+// Every answer explains the finding's deterministic risk (its values are the risk tests' business).
+const anyRisk = {
+  score: expect.any(Number),
+  band: expect.stringMatching(/^(low|medium|high|critical)$/),
+  factors: expect.arrayContaining([expect.objectContaining({ name: expect.any(String) })]),
+  llm_score: expect.toSatisfy((v: unknown) => v === null || typeof v === "number"),
+  disagreement: expect.any(Boolean),
+};
 
 type Finding = { id: number; pkg: string };
 
@@ -84,7 +92,9 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
       analyzed_at: row?.analyzedAt?.toISOString(),
       model: MODEL,
       prompt_hash: row?.analysisHash,
+      risk: (await getJson(`${stack.url}/api/container/findings/${critical.id}`)).body.risk,
     });
+    expect(answer.body.risk.llm_score).toBe(row?.score);
     expect(answer.body).toMatchObject({
       summary: expected.summary,
       recommendations: expected.recommendations,
@@ -104,7 +114,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     stack.fake.queueFaults([{ kind: "delay", ms: 1_000 }]);
     const first = await analyze(target.id);
     expect(first.status).toBe(202);
-    expect(first.body).toEqual({ finding_id: target.id, status: "pending" });
+    expect(first.body).toEqual({ finding_id: target.id, status: "pending", risk: anyRisk });
     await waitFor("the call in flight", async () => (await callsFor(target.id)) === 1);
     const second = await analyze(target.id);
     expect(second.status).toBe(202);
@@ -164,6 +174,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
         status: "failed",
         error: expect.stringMatching(/could not be used.*no Summary section/),
         prompt_hash: (await expectedFor(stack.database, stack.ctx, target.id)).promptHash,
+        risk: { ...anyRisk, llm_score: null, disagreement: false },
       });
       for (let i = 0; i < 3; i++) {
         const again = await analyze(target.id);
@@ -178,7 +189,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
 
     const refreshed = await analyze(target.id, "?refresh=true");
     expect(refreshed.status).toBe(202);
-    expect(refreshed.body).toEqual({ finding_id: target.id, status: "pending" });
+    expect(refreshed.body).toEqual({ finding_id: target.id, status: "pending", risk: anyRisk });
     const done = await until200(target.id);
     const { expected } = await expectedFor(stack.database, stack.ctx, target.id);
     expect(done.body).toMatchObject({
@@ -314,7 +325,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
 
       const stale = await analyze(critical.id, "", peer.url);
       expect(stale.status).toBe(202);
-      expect(stale.body).toEqual({ finding_id: critical.id, status: "pending" });
+      expect(stale.body).toEqual({ finding_id: critical.id, status: "pending", risk: anyRisk });
       const fresh: { body: Json } = await until200(critical.id, peer.url);
       const { promptHash, expected } = await expectedFor(stack.database, peer.ctx, critical.id);
       expect(fresh.body).toMatchObject({

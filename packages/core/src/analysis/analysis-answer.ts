@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { RiskSchema } from "../risk/risk-dto.js";
 
 // What the analyze endpoint answers: the one definition of its shapes (the type derives from them).
 export const AnalysisCompletedSchema = Type.Object({
@@ -11,6 +12,7 @@ export const AnalysisCompletedSchema = Type.Object({
   analyzed_at: Type.String({ format: "date-time" }),
   model: Type.Union([Type.String(), Type.Null()]),
   prompt_hash: Type.String(),
+  risk: RiskSchema,
 });
 
 export const AnalysisFailedSchema = Type.Object({
@@ -18,11 +20,13 @@ export const AnalysisFailedSchema = Type.Object({
   status: Type.Literal("failed"),
   error: Type.String({ description: "Why; `?refresh=true` asks again" }),
   prompt_hash: Type.Union([Type.String(), Type.Null()]),
+  risk: RiskSchema,
 });
 
 export const AnalysisWaitingSchema = Type.Object({
   finding_id: Type.Integer(),
   status: Type.Union([Type.Literal("pending"), Type.Literal("processing")]),
+  risk: RiskSchema,
 });
 
 export type AnalysisAnswer = Static<

@@ -33,6 +33,18 @@ export class WaitForEnrichmentError extends Error {
 // How often a waiting prepare job looks again.
 const ENRICHMENT_POLL_MS = 1_000;
 
+/**
+ * When the scan's prompts must still wait for its KEV and EPSS answers, the time to look again;
+ * null once they are in, once ENRICHMENT_WAIT_MS has passed since the upload, or when not waiting.
+ */
+export async function enrichmentAwaited(ctx: ServiceContext, scanId: number): Promise<number | null> {
+  if (ctx.analysis.enrichmentWaitMs <= 0) return null;
+  const scan = await findScanById(ctx.db, scanId);
+  if (!scan || scan.enrichedAt !== null) return null;
+  const deadline = scan.ingestedAt.getTime() + ctx.analysis.enrichmentWaitMs;
+  return Date.now() < deadline ? Math.min(deadline, Date.now() + ENRICHMENT_POLL_MS) : null;
+}
+
 export type PreparedScan = { findings: number; prompts: number; answeredFromCache: number; enqueued: number };
 
 /**
@@ -47,13 +59,8 @@ export async function prepareScanAnalyses(args: {
   const { ctx } = args;
   const { db } = ctx;
   const { scanId } = args.input;
-  if (ctx.analysis.enrichmentWaitMs > 0) {
-    const scan = await findScanById(db, scanId);
-    const deadline = (scan?.ingestedAt.getTime() ?? 0) + ctx.analysis.enrichmentWaitMs;
-    if (scan && scan.enrichedAt === null && Date.now() < deadline) {
-      throw new WaitForEnrichmentError(Math.min(deadline, Date.now() + ENRICHMENT_POLL_MS));
-    }
-  }
+  const retryAt = await enrichmentAwaited(ctx, scanId);
+  if (retryAt !== null) throw new WaitForEnrichmentError(retryAt);
   const all = await listScanPromptSources(db, scanId, ctx.analysis.configKey);
   const { ids, hashes, distinct } = hashQuestions(all, ctx.analysis.prompt);
   let answeredFromCache = 0;

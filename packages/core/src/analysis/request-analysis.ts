@@ -2,16 +2,20 @@ import {
   type AnalysisState,
   completeFromCache,
   failFromCache,
+  findRiskSource,
   forgetAnalysis,
   getAnalysisState,
   loadQuestionSources,
   markFindingPending,
+  markFindingUnprepared,
 } from "@vulntriage/db";
 import { type ServiceContext, withTransaction } from "../context.js";
 import { NotFoundError } from "../errors.js";
+import { computedRiskOf, type RiskDto, withLlmScore } from "../risk/risk-dto.js";
 import { verb } from "../verb.js";
 import { questionInput } from "./advisory-question.js";
 import type { AnalysisAnswer } from "./analysis-answer.js";
+import { enrichmentAwaited } from "./prepare-analyses.js";
 import { buildPrompt } from "./prompt.js";
 
 /**
@@ -24,9 +28,34 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   input: { findingId: number; refresh: boolean };
 }): Promise<AnalysisAnswer> {
   const { ctx, input } = args;
-  const { db } = ctx;
-  const state = await getAnalysisState(db, input.findingId);
+  const state = await getAnalysisState(ctx.db, input.findingId);
   if (!state) throw new NotFoundError(`no finding with id ${input.findingId}`);
+  const answer = await answerAnalysis(ctx, input, state);
+  // The model's score: a completed answer's own (it may have just been copied from the cache).
+  const llm = answer.status === "completed" ? answer.risk_score : state.riskScore;
+  return { ...answer, risk: await riskNow(ctx, state, llm) } as AnalysisAnswer;
+});
+
+type Unexplained = DistributiveOmit<AnalysisAnswer, "risk">;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * The finding's explained risk: the one stored at its last enrichment (read with the state), or —
+ * before its first enrichment has run — computed from the finding and what the fleet knows.
+ */
+async function riskNow(ctx: ServiceContext, state: AnalysisState, llm: number | null): Promise<RiskDto> {
+  if (state.riskDetail) return withLlmScore(state.riskDetail, llm);
+  const row = await findRiskSource(ctx.db, state.id);
+  if (!row) throw new NotFoundError(`no finding with id ${state.id}`);
+  return withLlmScore(computedRiskOf(row), llm);
+}
+
+async function answerAnalysis(
+  ctx: ServiceContext,
+  input: { findingId: number; refresh: boolean },
+  state: AnalysisState,
+): Promise<Unexplained> {
+  const { db } = ctx;
   const current = state.promptHash !== null && state.promptConfig === ctx.analysis.configKey;
 
   if (!input.refresh && current) {
@@ -40,6 +69,14 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   }
   if (input.refresh && state.status === "processing" && current) {
     return { finding_id: state.id, status: "processing" };
+  }
+
+  // The scan's exploitation answers are still coming: its prepare job asks once they are in (or
+  // its wait is over), so that this prompt says what is known rather than being asked twice.
+  if (!input.refresh && (await enrichmentAwaited(ctx, state.scanId)) !== null) {
+    await markFindingUnprepared(db, state.id);
+    await enqueuePrepare(ctx, state.scanId);
+    return { finding_id: state.id, status: "pending" };
   }
 
   // Never asked, asked under other settings, or asked again on purpose: build the prompt now.
@@ -60,9 +97,9 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   // After the commit: the job must find the finding pending.
   await enqueue(ctx, promptHash);
   return { finding_id: state.id, status: "pending" };
-});
+}
 
-function failed(state: AnalysisState, promptHash: string): AnalysisAnswer {
+function failed(state: AnalysisState, promptHash: string): Unexplained {
   return {
     finding_id: state.id,
     status: "failed",
@@ -71,7 +108,7 @@ function failed(state: AnalysisState, promptHash: string): AnalysisAnswer {
   };
 }
 
-function completed(state: AnalysisState, cached: boolean): AnalysisAnswer {
+function completed(state: AnalysisState, cached: boolean): Unexplained {
   return {
     finding_id: state.id,
     status: "completed",
@@ -83,6 +120,16 @@ function completed(state: AnalysisState, cached: boolean): AnalysisAnswer {
     model: state.model,
     prompt_hash: state.analysisPromptHash as string,
   };
+}
+
+async function enqueuePrepare(ctx: ServiceContext, scanId: number): Promise<void> {
+  if (!ctx.queue) return;
+  try {
+    await ctx.queue.preparedScan(scanId);
+  } catch (error) {
+    // Pending without a prompt: the reconciler prepares the scan once Redis is back.
+    ctx.log.warn({ scanId, err: (error as Error).message }, "could not enqueue preparation; left pending");
+  }
 }
 
 async function enqueue(ctx: ServiceContext, promptHash: string): Promise<void> {

@@ -14,7 +14,7 @@ import {
   storeSourceError,
 } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
-import { riskOf } from "../risk/risk-dto.js";
+import { computedRiskOf } from "../risk/risk-dto.js";
 import { lookUpNvd, resolveAliases, type SourceTally } from "./aliases-and-nvd.js";
 import { epssBatches, fetchEpssBatch } from "./epss.js";
 import { SourceError } from "./fetch-json.js";
@@ -137,7 +137,7 @@ export async function enrichScan(args: {
   await setRiskScores(
     ctx.db,
     risks.map((r) => r.id),
-    risks.map((r) => riskOf(r).score),
+    risks.map((r) => computedRiskOf(r)),
   );
   await refreshScanRiskSummary(ctx.db, [...new Set([args.input.scanId, ...risks.map((r) => r.scanId)])]);
   await markScanEnriched(ctx.db, args.input.scanId);
@@ -149,7 +149,7 @@ export async function enrichScan(args: {
     await setRiskScores(
       ctx.db,
       changed.map((r) => r.id),
-      changed.map((r) => riskOf(r).score),
+      changed.map((r) => computedRiskOf(r)),
     );
     await refreshScanRiskSummary(ctx.db, [...new Set(changed.map((r) => r.scanId))]);
   }

@@ -1,7 +1,7 @@
 import type { FindingListRow } from "@vulntriage/db";
 import { type Static, Type } from "typebox";
 import { bestCvss } from "./best-cvss.js";
-import { computeRisk } from "./risk-score.js";
+import { computeRisk, type Risk } from "./risk-score.js";
 
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 const NullableDate = Type.Union([Type.String({ format: "date" }), Type.Null()]);
@@ -13,20 +13,26 @@ export const RiskSchema = Type.Object(
       maximum: 10,
       description: "Deterministic risk; the README gives the formula",
     }),
-    band: Type.Union([
-      Type.Literal("low"),
-      Type.Literal("medium"),
-      Type.Literal("high"),
-      Type.Literal("critical"),
-    ]),
+    // Enums and type lists rather than unions: the analyze endpoint serialises this on its hot path,
+    // and the serialiser checks a type list with typeof where a union costs a schema validation.
+    band: Type.Unsafe<"low" | "medium" | "high" | "critical">({
+      type: "string",
+      enum: ["low", "medium", "high", "critical"],
+    }),
     factors: Type.Array(
       Type.Object({
         name: Type.String(),
-        value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
+        value: Type.Unsafe<string | number | boolean | null>({
+          type: ["string", "number", "boolean", "null"],
+          description: "The input as it was used; null when unknown",
+        }),
         points: Type.Number({ description: "What this input added to the score before rounding" }),
       }),
     ),
-    llm_score: Type.Union([Type.Integer({ minimum: 1, maximum: 10 }), Type.Null()], {
+    llm_score: Type.Unsafe<number | null>({
+      type: ["integer", "null"],
+      minimum: 1,
+      maximum: 10,
       description: "The model's risk score (llm_analysis_risk_score); null until analysed",
     }),
     disagreement: Type.Boolean({ description: "The two scores differ by 3 or more" }),
@@ -90,9 +96,10 @@ export function exploitationOf(row: RiskSource): ExploitationDto {
   };
 }
 
-export function riskOf(row: RiskSource): RiskDto {
+/** The deterministic part of the risk, as stored on the finding at each enrichment. */
+export function computedRiskOf(row: RiskSource): Risk {
   const exploitation = exploitationOf(row);
-  const risk = computeRisk({
+  return computeRisk({
     cvss: bestCvss(row.cvss, row.severitySource, row.nvd),
     severity: row.severity,
     epss: exploitation.epss_score,
@@ -100,6 +107,17 @@ export function riskOf(row: RiskSource): RiskDto {
     ransomware: exploitation.ransomware,
     fixAvailable: Boolean(row.fixedVersion?.trim()),
   });
-  const llm = row.llmAnalysisRiskScore;
-  return { ...risk, llm_score: llm, disagreement: llm !== null && Math.abs(llm - risk.score) >= 3 };
+}
+
+/** The explained risk: the deterministic score beside the model's. */
+export function withLlmScore(risk: Risk, llmScore: number | null): RiskDto {
+  return {
+    ...risk,
+    llm_score: llmScore,
+    disagreement: llmScore !== null && Math.abs(llmScore - risk.score) >= 3,
+  };
+}
+
+export function riskOf(row: RiskSource): RiskDto {
+  return withLlmScore(computedRiskOf(row), row.llmAnalysisRiskScore);
 }

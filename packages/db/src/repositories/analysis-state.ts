@@ -7,6 +7,7 @@ import { needsPromptHash } from "./analysis-conditions.js";
 
 const analysisState = {
   id: f.id,
+  scanId: f.scanId,
   status: f.llmAnalysisStatus,
   promptHash: f.llmPromptHash,
   promptConfig: f.llmPromptConfig,
@@ -17,6 +18,7 @@ const analysisState = {
   analyzedAt: f.llmAnalysisTimestamp,
   error: f.llmAnalysisError,
   model: f.llmAnalysisModel,
+  riskDetail: f.riskDetail,
 };
 
 function analysisStateQuery(db: Executor) {
@@ -55,6 +57,20 @@ export async function markFindingPending(
       llmAnalysisStatus: "pending",
       llmPromptHash: promptHash,
       llmPromptConfig: promptConfig,
+      llmAnalysisError: null,
+      llmAnalysisStartedAt: null,
+    })
+    .where(eq(f.id, findingId));
+}
+
+/** Pending without a prompt: the scan's prepare job gives it one (findScansToPrepare finds it). */
+export async function markFindingUnprepared(db: Executor, findingId: number): Promise<void> {
+  await db
+    .update(f)
+    .set({
+      llmAnalysisStatus: "pending",
+      llmPromptHash: null,
+      llmPromptConfig: null,
       llmAnalysisError: null,
       llmAnalysisStartedAt: null,
     })

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, getTableColumns, gte, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
-import { containerFindings, cveEnrichment as e } from "../schema/index.js";
+import { containerFindings, cveEnrichment as e, type StoredRisk } from "../schema/index.js";
 import { textArray } from "./sql-params.js";
 
 // What the fleet knows about the finding's vulnerability (a left join: null until enriched), and
@@ -99,8 +99,7 @@ export async function findFindingById(db: Executor, id: number): Promise<Finding
   return row;
 }
 
-/** What the deterministic risk of findings is computed from: a scan's, and those of these vulnerability ids anywhere. */
-export async function listRiskSources(db: Executor, where: { scanId: number; vulnerabilityIds: string[] }) {
+function selectRiskSources(db: Executor) {
   return db
     .select({
       id: containerFindings.id,
@@ -112,22 +111,35 @@ export async function listRiskSources(db: Executor, where: { scanId: number; vul
       ...exploitationColumns,
     })
     .from(containerFindings)
-    .leftJoin(e, eq(e.vulnerabilityId, containerFindings.vulnerabilityId))
-    .where(
-      or(
-        eq(containerFindings.scanId, where.scanId),
-        where.vulnerabilityIds.length > 0
-          ? sql`${containerFindings.vulnerabilityId} = any(${textArray(where.vulnerabilityIds)})`
-          : undefined,
-      ),
-    );
+    .leftJoin(e, eq(e.vulnerabilityId, containerFindings.vulnerabilityId));
 }
 
-export async function setRiskScores(db: Executor, ids: number[], scores: number[]): Promise<void> {
+/** What the deterministic risk of findings is computed from: a scan's, and those of these vulnerability ids anywhere. */
+export async function listRiskSources(db: Executor, where: { scanId: number; vulnerabilityIds: string[] }) {
+  return selectRiskSources(db).where(
+    or(
+      eq(containerFindings.scanId, where.scanId),
+      where.vulnerabilityIds.length > 0
+        ? sql`${containerFindings.vulnerabilityId} = any(${textArray(where.vulnerabilityIds)})`
+        : undefined,
+    ),
+  );
+}
+
+/** One finding's risk inputs, for a finding its enrichment has not reached yet. */
+export async function findRiskSource(db: Executor, findingId: number) {
+  const [row] = await selectRiskSources(db).where(eq(containerFindings.id, findingId));
+  return row;
+}
+
+/** Stores each finding's deterministic risk: its score (for sorting) and its explanation. */
+export async function setRiskScores(db: Executor, ids: number[], risks: StoredRisk[]): Promise<void> {
   if (ids.length === 0) return;
+  const details = risks.map((risk) => JSON.stringify(risk));
   // Raw: one statement for every finding needs update … from unnest(), which drizzle cannot build.
   await db.execute(sql`
-    update ${containerFindings} set risk_score = u.score
-    from unnest(${sql.param(ids)}::bigint[], ${sql.param(scores)}::smallint[]) as u(id, score)
-    where ${containerFindings.id} = u.id and ${containerFindings.riskScore} is distinct from u.score`);
+    update ${containerFindings}
+    set risk_score = (u.detail ->> 'score')::smallint, risk_detail = u.detail
+    from unnest(${sql.param(ids)}::bigint[], ${sql.param(details)}::jsonb[]) as u(id, detail)
+    where ${containerFindings.id} = u.id and ${containerFindings.riskDetail} is distinct from u.detail`);
 }

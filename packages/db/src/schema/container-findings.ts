@@ -14,6 +14,13 @@ import {
 } from "drizzle-orm/pg-core";
 import { containerScans } from "./container-scans.js";
 
+/** The explained deterministic risk as core computes it (core's Risk is this shape). */
+export type StoredRisk = {
+  score: number;
+  band: "low" | "medium" | "high" | "critical";
+  factors: { name: string; value: string | number | boolean | null; points: number }[];
+};
+
 export const containerFindings = pgTable(
   "container_findings",
   {
@@ -58,8 +65,10 @@ export const containerFindings = pgTable(
     llmPromptConfig: text("llm_prompt_config"),
     llmAnalysisStartedAt: timestamp("llm_analysis_started_at", { withTimezone: true, mode: "date" }),
     // The deterministic risk (core's risk-score.ts) as of the last enrichment of this finding's
-    // vulnerability, for sorting and filtering; the API computes the explained risk live.
+    // vulnerability: the score for sorting and filtering, and the whole explanation so the analyze
+    // endpoint's primary-key read answers it without a join. Lists compute it live.
     riskScore: smallint("risk_score"),
+    riskDetail: jsonb("risk_detail").$type<StoredRisk>(),
   },
   (t) => [
     unique("container_findings_identity_key").on(t.scanId, t.identityHash),
