@@ -75,7 +75,8 @@ function exploitationOf(
   const known = kevOutcome === "found" || kevOutcome === "not_listed";
   if (!known && epss === null) return undefined;
   return {
-    in_kev: kevOutcome === "found",
+    // Only what KEV answered: an outage is not "not listed".
+    ...(known && { in_kev: kevOutcome === "found" }),
     ...(kevOutcome === "found" && ransomware !== null && { known_ransomware_use: ransomware }),
     ...(epss !== null && { epss_band: epssBand(epss) }),
   };

@@ -41,7 +41,7 @@ export type PromptInput = Omit<
 > & {
   packages: string[];
   /** Only what is known: a band, not the daily EPSS number, so a change inside a band keeps the hash. */
-  exploitation?: { in_kev: boolean; known_ransomware_use?: boolean; epss_band?: string } | undefined;
+  exploitation?: { in_kev?: boolean; known_ransomware_use?: boolean; epss_band?: string } | undefined;
 };
 
 export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };

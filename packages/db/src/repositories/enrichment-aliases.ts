@@ -82,7 +82,9 @@ export async function copyAliasExploitation(db: Executor, ids: string[]): Promis
     update ${e} t set
       epss_score = a.epss_score, epss_percentile = a.epss_percentile, epss_date = a.epss_date,
       epss_outcome = a.epss_outcome, epss_checked_at = a.epss_checked_at, epss_fresh_until = a.epss_fresh_until,
-      kev = a.kev, kev_outcome = a.kev_outcome, kev_checked_at = a.kev_checked_at, kev_fresh_until = a.kev_fresh_until
+      kev = a.kev, kev_outcome = a.kev_outcome, kev_checked_at = a.kev_checked_at, kev_fresh_until = a.kev_fresh_until,
+      epss_error = case when a.epss_outcome = 'error' then a.epss_error end,
+      kev_error = case when a.kev_outcome = 'error' then a.kev_error end
     from (
       select src.vulnerability_id as id,
         (array_agg(x.epss_score order by x.epss_score desc nulls last))[1] as epss_score,
@@ -94,7 +96,12 @@ export async function copyAliasExploitation(db: Executor, ids: string[]): Promis
         (array_agg(x.kev order by x.kev->>'dateAdded') filter (where x.kev_outcome = 'found'))[1] as kev,
         case when bool_or(x.kev_outcome = 'found') then 'found'
              when bool_and(x.kev_outcome = 'not_listed') then 'not_listed' else 'error' end as kev_outcome,
-        max(x.kev_checked_at) as kev_checked_at, min(x.kev_fresh_until) as kev_fresh_until
+        max(x.kev_checked_at) as kev_checked_at, min(x.kev_fresh_until) as kev_fresh_until,
+        -- An error names its alias: "CVE-…: <reason>" (the reason of an alias never asked is that).
+        (array_agg(x.vulnerability_id || ': ' || coalesce(x.epss_error, 'not checked yet') order by x.vulnerability_id)
+          filter (where x.epss_outcome not in ('found', 'not_listed')))[1] as epss_error,
+        (array_agg(x.vulnerability_id || ': ' || coalesce(x.kev_error, 'not checked yet') order by x.vulnerability_id)
+          filter (where x.kev_outcome not in ('found', 'not_listed')))[1] as kev_error
       from ${e} src join ${e} x on x.vulnerability_id = any(src.aliases)
       where src.vulnerability_id = any(${textArray(ids)})
       group by src.vulnerability_id
