@@ -5,6 +5,7 @@ import {
   loadConfigOrExit,
   openServiceContext,
 } from "@vulntriage/core";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import { startAnalysisWorker } from "./analysis-worker.js";
 import { startEnrichmentWorker } from "./enrichment-worker.js";
@@ -23,9 +24,13 @@ const running = startAnalysisWorker({
   processingStaleMs: config.llmTimeoutMs + 2 * config.workerLockMs,
   shutdownTimeoutMs: config.workerShutdownTimeoutMs,
 });
+// KEV's catalogue and NVD's rate limit, shared by the fleet's workers. Commands fail after a short
+// retry rather than queue while Redis is away: the enrichment records an error and tries later.
+const shared = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+shared.on("error", () => {}); // the queue's own connections log Redis outages
 const enriching = startEnrichmentWorker({
   ctx,
-  sources: enrichmentSources(config.enrichment),
+  sources: enrichmentSources(config.enrichment, { redis: shared, keyPrefix: config.queuePrefix }),
   redisUrl: config.redisUrl,
   prefix: config.queuePrefix,
   concurrency: 2,
@@ -58,6 +63,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     stopping = true;
     log.info({ signal }, "worker shutting down");
     await Promise.all([running.close(), enriching.close()]);
+    shared.disconnect();
     await close();
     process.exit(0);
   });

@@ -13,6 +13,7 @@ import {
   startStubKev,
   startStubNvd,
   startStubOsv,
+  testSharedStore,
 } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Not exported from the package (the worker builds it from the configuration); as bench/enrichment.ts does.
@@ -26,6 +27,10 @@ import {
   userMessageOf,
   waitFor,
 } from "./helpers.js";
+
+// KEV's catalogue and NVD's window live in Redis: each source gets a store of its own.
+const store = testSharedStore();
+afterAll(() => store.close());
 
 // Whatever a source does wrong — refuses, throttles, hangs, cuts its JSON off, serves a proxy's HTML
 // page or resets the connection — an upload and its analyses come out as without the fault: 201,
@@ -189,9 +194,10 @@ describe("enrichment source faults", () => {
     // Every source a local stub: no request leaves the machine.
     const sources: EnrichmentSources = {
       // refreshMs 0: every enrichment fetches the feed (a conditional GET), so a KEV fault is met.
-      kev: createKevSource({ url: kev.feedUrl, refreshMs: 0, timeoutMs: TIMEOUT_MS }),
+      kev: createKevSource({ url: kev.feedUrl, refreshMs: 0, timeoutMs: TIMEOUT_MS, shared: store.own() }),
       epssUrl: epss.endpoint,
       nvd: createNvdSource({
+        shared: store.own(),
         url: nvd.endpoint,
         apiKey: null,
         timeoutMs: TIMEOUT_MS,

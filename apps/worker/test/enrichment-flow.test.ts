@@ -6,6 +6,7 @@ import {
   type StubKev,
   startStubEpss,
   startStubKev,
+  testSharedStore,
 } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,6 +19,10 @@ import {
   waitFor,
 } from "./helpers.js";
 
+// KEV's catalogue and NVD's window live in Redis: each source gets a store of its own.
+const store = testSharedStore();
+afterAll(() => store.close());
+
 const FIXTURE = "securecodebox/main/juice-shop-v10.2.0.json";
 
 describe("enrichment after an upload", () => {
@@ -29,7 +34,12 @@ describe("enrichment after an upload", () => {
     [kev, epss] = await Promise.all([startStubKev(), startStubEpss()]);
     const sources: EnrichmentSources = {
       // Generous: a timeout on a loaded machine would be recorded as an error and fail the counts.
-      kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 10_000 }),
+      kev: createKevSource({
+        url: kev.feedUrl,
+        refreshMs: 3_600_000,
+        timeoutMs: 10_000,
+        shared: store.own(),
+      }),
       epssUrl: epss.endpoint,
       nvd: null,
       osvApiRoot: null,

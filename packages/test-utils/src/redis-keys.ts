@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { redisUrl } from "./database-urls.js";
 
@@ -14,4 +15,26 @@ export async function deleteKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+type SharedStore = { redis: Redis; keyPrefix: string };
+
+/**
+ * What enrichment sources share through Redis (KEV's catalogue, NVD's window), under a prefix of
+ * its own so that test files never share; `own()` is a further store of its own for one source
+ * (as if in a fleet of its own); close() deletes every key.
+ */
+export function testSharedStore(): SharedStore & { own: () => SharedStore; close: () => Promise<void> } {
+  const redis = new Redis(redisUrl());
+  const keyPrefix = `test-shared-${randomBytes(6).toString("hex")}`;
+  let next = 0;
+  return {
+    redis,
+    keyPrefix,
+    own: () => ({ redis, keyPrefix: `${keyPrefix}:${next++}` }),
+    close: async () => {
+      redis.disconnect();
+      await deleteKeys(keyPrefix);
+    },
+  };
 }

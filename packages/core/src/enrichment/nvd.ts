@@ -1,7 +1,7 @@
-import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
+import { createHash } from "node:crypto";
 import type { NvdRecord } from "@vulntriage/db";
 import { fetchJson, SourceError } from "./fetch-json.js";
+import { type SharedStore, sharedWindow, wait } from "./shared-window.js";
 
 // NVD's published limits: request starts per rolling window, without and with an API key.
 const LIMIT = 5;
@@ -22,68 +22,6 @@ const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const text = (value: unknown): string | null => (typeof value === "string" && value ? value : null);
 const list = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
-// An abort rejects with the signal's own reason, as throwIfAborted does.
-const wait = (ms: number, signal?: AbortSignal): Promise<void> =>
-  sleep(ms, undefined, { signal }).catch((error: unknown) => {
-    throw signal?.aborted ? signal.reason : error;
-  });
-
-/**
- * At most `limit` request starts in any rolling window, shared by every caller of one source. Each
- * of `limit` permits is held from a request's start until one window after its answer: NVD counts
- * arrivals, which fall anywhere between our start and its answer, so timing from the answer keeps
- * the rule whatever the latency. A burst below the limit starts at once; waiters queue in order on
- * one timer (none while nobody waits), and an aborted waiter leaves the queue.
- */
-function rollingWindow(limit: number, windowMs: number) {
-  // A little slack for timers firing early and for the server's own clock.
-  const spacingMs = windowMs + Math.min(1_000, 5 + windowMs / 100);
-  const freeAt: number[] = new Array(limit).fill(0); // Infinity while its request is in flight
-  const waiters: ((permit: number) => void)[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-
-  const pump = (): void => {
-    clearTimeout(timer);
-    timer = undefined;
-    while (waiters.length > 0) {
-      const now = performance.now();
-      const soonest = Math.min(...freeAt);
-      if (soonest > now) {
-        // All in flight: the next answer pumps again.
-        if (Number.isFinite(soonest)) timer = setTimeout(pump, soonest - now);
-        return;
-      }
-      const permit = freeAt.indexOf(soonest);
-      freeAt[permit] = Number.POSITIVE_INFINITY;
-      waiters.shift()?.(permit);
-    }
-  };
-
-  /** Resolves, once a start is allowed, to the function to call when the answer is in. */
-  return (signal?: AbortSignal): Promise<() => void> =>
-    new Promise((resolve, reject) => {
-      signal?.throwIfAborted();
-      const onAbort = () => {
-        waiters.splice(waiters.indexOf(take), 1);
-        pump();
-        reject(signal?.reason);
-      };
-      const take = (permit: number) => {
-        signal?.removeEventListener("abort", onAbort);
-        let done = false;
-        resolve(() => {
-          if (done) return;
-          done = true;
-          freeAt[permit] = performance.now() + spacingMs;
-          pump();
-        });
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      waiters.push(take);
-      pump();
-    });
-}
-
 // fetchJson reports the status only in its message ("<host> answered <status>").
 function statusOf(error: SourceError): number | null {
   const match = / answered (\d{3})$/.exec(error.message);
@@ -140,8 +78,8 @@ function parseAnswer(body: unknown, cveId: string): NvdRecord | null {
 }
 
 /**
- * NVD's CVE API 2.0, one CVE per call, paced by a rolling-window limiter shared by every call of
- * this source (5 starts per window without a key, 50 with one). 403, 429 and 503 are waited out
+ * NVD's CVE API 2.0, one CVE per call, paced by a rolling-window limit shared in Redis by every
+ * worker of the fleet using the same quota (5 starts per window without a key, 50 with one). 403, 429 and 503 are waited out
  * (Retry-After when given, else exponential from `retryBaseMs`) up to `maxRetries` times; every
  * other failure is a SourceError at once. `signal` ends the waits early, rejecting with its reason.
  */
@@ -156,12 +94,21 @@ export function createNvdSource(options: {
   retryBaseMs?: number;
   /** Longest single back-off, whatever Retry-After says. */
   maxRetryWaitMs?: number;
+  shared: SharedStore;
 }) {
   const apiKey = options.apiKey || null;
   const maxRetries = options.maxRetries ?? 3;
   const retryBaseMs = options.retryBaseMs ?? 6_000;
   const maxRetryWaitMs = options.maxRetryWaitMs ?? 120_000;
-  const slot = rollingWindow(apiKey ? LIMIT_WITH_KEY : LIMIT, options.windowMs ?? 30_000);
+  // NVD's quota is per key (or per address without one): one window per key, never the key itself.
+  const quota = apiKey ? createHash("sha256").update(apiKey).digest("hex").slice(0, 16) : "anonymous";
+  const slot = sharedWindow({
+    redis: options.shared.redis,
+    key: `${options.shared.keyPrefix}:nvd-window:${quota}`,
+    limit: apiKey ? LIMIT_WITH_KEY : LIMIT,
+    windowMs: options.windowMs ?? 30_000,
+    leaseMs: options.timeoutMs + 5_000,
+  });
   const headers: Record<string, string> = apiKey ? { apiKey } : {};
 
   const refused = (error: SourceError, status: number | null): SourceError => {
@@ -193,7 +140,7 @@ export function createNvdSource(options: {
         try {
           body = (await fetchJson(url.toString(), { timeoutMs: options.timeoutMs, headers })).body;
         } catch (error) {
-          answered();
+          await answered();
           if (!(error instanceof SourceError)) throw error;
           const status = statusOf(error);
           if (status === null || !BACK_OFF.has(status)) throw refused(error, status);
@@ -205,7 +152,7 @@ export function createNvdSource(options: {
           await wait(backOffMs(error.retryAfterSeconds, retry), signal);
           continue;
         }
-        answered();
+        await answered();
         return parseAnswer(body, cveId);
       }
     },

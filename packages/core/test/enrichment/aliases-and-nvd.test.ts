@@ -16,6 +16,7 @@ import {
   startStubNvd,
   startStubOsv,
   type TestDatabase,
+  testSharedStore,
 } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNvdSource } from "../../src/enrichment/nvd.js";
@@ -27,6 +28,10 @@ import {
   silentLogger,
 } from "../../src/index.js";
 import { scanOf as scanWith } from "./scan-of.js";
+
+// KEV's catalogue and NVD's window live in Redis: each source gets a store of its own.
+const store = testSharedStore();
+afterAll(() => store.close());
 
 let database: TestDatabase;
 let kev: StubKev;
@@ -70,9 +75,10 @@ const scanOf = (entries: [string, Record<string, unknown> | null][]) => scanWith
 
 function sources(): EnrichmentSources {
   return {
-    kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000 }),
+    kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000, shared: store.own() }),
     epssUrl: epss.endpoint,
     nvd: createNvdSource({
+      shared: store.own(),
       url: nvd.endpoint,
       apiKey: null,
       timeoutMs: 2_000,

@@ -7,6 +7,7 @@ import {
   startStubEpss,
   startStubKev,
   type TestDatabase,
+  testSharedStore,
 } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -17,6 +18,10 @@ import {
   silentLogger,
 } from "../../src/index.js";
 import { scanOf as scanWith } from "./scan-of.js";
+
+// KEV's catalogue and NVD's window live in Redis: each source gets a store of its own.
+const store = testSharedStore();
+afterAll(() => store.close());
 
 let database: TestDatabase;
 let kev: StubKev;
@@ -56,7 +61,7 @@ const ctx = () => ({
 
 function sources(overrides: Partial<EnrichmentSources> = {}): EnrichmentSources {
   return {
-    kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000 }),
+    kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 2_000, shared: store.own() }),
     epssUrl: epss.endpoint,
     nvd: null,
     osvApiRoot: null,
@@ -177,7 +182,12 @@ describe(enrichScan.name, () => {
           ctx: ctx(),
           sources: sources({
             timeoutMs: 500,
-            kev: createKevSource({ url: kev.feedUrl, refreshMs: 3_600_000, timeoutMs: 500 }),
+            kev: createKevSource({
+              url: kev.feedUrl,
+              refreshMs: 3_600_000,
+              timeoutMs: 500,
+              shared: store.own(),
+            }),
           }),
           input: { scanId },
         });

@@ -6,9 +6,12 @@ import {
   defaultNvdRecords,
   type NvdCve,
   nvdV31Record,
+  redisUrl,
   type StubNvd,
   startStubNvd,
+  testSharedStore,
 } from "@vulntriage/test-utils";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SourceError } from "../../src/enrichment/fetch-json.js";
 import { createNvdSource } from "../../src/enrichment/nvd.js";
@@ -68,6 +71,11 @@ beforeEach(() => {
   paced.reset();
 });
 
+// The window lives in Redis: each source gets a quota of its own unless a test shares one.
+const store = testSharedStore();
+afterAll(() => store.close());
+const ownQuota = store.own;
+
 // Tiny windows and back-offs, so that only the tests about pacing wait.
 const source = (options: Partial<Parameters<typeof createNvdSource>[0]> = {}) =>
   createNvdSource({
@@ -76,6 +84,7 @@ const source = (options: Partial<Parameters<typeof createNvdSource>[0]> = {}) =>
     timeoutMs: 2_000,
     windowMs: 10,
     retryBaseMs: 5,
+    shared: ownQuota(),
     ...options,
   });
 const failure = (promise: Promise<unknown>) =>
@@ -208,6 +217,27 @@ describe("NVD rate limit", () => {
     expect((at[9] ?? 0) - (at[5] ?? 0)).toBeLessThan(200);
     expect(elapsed).toBeGreaterThanOrEqual(2_000);
     expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it("keeps two workers sharing a quota to 5 starts per window between them", async () => {
+    const { keyPrefix } = ownQuota();
+    const connections = [new Redis(redisUrl()), new Redis(redisUrl())];
+    const workers = connections.map((redis) =>
+      source({ url: paced.endpoint, windowMs: 1_000, shared: { redis, keyPrefix } }),
+    );
+    try {
+      const records = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => workers[i % 2]?.lookup(ids[i % ids.length] ?? "")),
+      );
+      expect(records.every((r) => r !== null)).toBe(true);
+      expect(paced.rateLimited).toBe(0);
+      expect(paced.peakInWindow).toBe(5);
+      const at = times(paced);
+      for (let i = 5; i < at.length; i++)
+        expect((at[i] ?? 0) - (at[i - 5] ?? 0)).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      for (const redis of connections) redis.disconnect();
+    }
   });
 
   it("allows 50 starts per window with a key", async () => {
