@@ -5,7 +5,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
   AnalysisProgressSchema,
   AnalysisRetrySchema,
+  ApiKeySchema,
   CveSchema,
+  createAuthenticator,
   ErrorSchema,
   FindingDetailSchema,
   FindingSchema,
@@ -13,11 +15,13 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
+import { type AccessControlOptions, registerAccessControl } from "./plugins/access-control.js";
 import { registerErrorHandling } from "./plugins/error-handler.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { cveRoutes } from "./routes/cve.js";
 import { findingsRoutes } from "./routes/findings.js";
 import { healthRoutes } from "./routes/health.js";
+import { keysRoutes } from "./routes/keys.js";
 import { scansRoutes } from "./routes/scans.js";
 
 // The same relative path from src/ and from dist/.
@@ -29,7 +33,13 @@ export type AppOptions = {
   ctx: ServiceContext;
   maxReportBytes: number;
   loggerInstance?: FastifyServerOptions["loggerInstance"];
+  /** Keys and limits; by default AUTH_MODE=auto with this process's own counters, as for a laptop. */
+  access?: Partial<Omit<AccessControlOptions, "authenticator" | "log">>;
+  /** DOCS=off: no Swagger UI at /docs (the OpenAPI document is still built). */
+  docs?: boolean;
 };
+
+const DEFAULT_LIMITS = { uploadsPerMinute: 30, readsPerMinute: 1_200, refreshPerMinute: 30 };
 
 /** Builds the API without listening: server.ts listens, tests use it as it is. */
 export async function buildApp(options: AppOptions) {
@@ -50,6 +60,17 @@ export async function buildApp(options: AppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app, { maxReportBytes: options.maxReportBytes });
+  const authenticator = createAuthenticator(options.ctx.db);
+  // Before swagger and the routes: its onRoute hook gives each route its access and documents it.
+  const access = await registerAccessControl(app, {
+    authMode: options.access?.authMode ?? "auto",
+    limits: options.access?.limits ?? DEFAULT_LIMITS,
+    redis: options.access?.redis ?? null,
+    keyPrefix: options.access?.keyPrefix ?? "vulntriage",
+    authenticator,
+    log: options.ctx.log,
+  });
+  app.addSchema(ApiKeySchema);
   app.addSchema(ErrorSchema);
   app.addSchema(ScanSchema);
   app.addSchema(FindingSchema);
@@ -72,18 +93,26 @@ export async function buildApp(options: AppOptions) {
         { name: "analysis", description: "LLM summaries, remediation steps and risk scores" },
         { name: "cve", description: "KEV, EPSS and NVD data of a vulnerability, shared by the fleet" },
         { name: "health", description: "Liveness of the service and its dependencies" },
+        { name: "keys", description: "API keys and their scopes (scope admin)" },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", description: "Authorization: Bearer vt_…" },
+          apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
+        },
+      },
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  if (options.docs !== false) await app.register(swaggerUi, { routePrefix: "/docs" });
 
   await app.register(healthRoutes, { ctx: options.ctx });
   await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });
   await app.register(findingsRoutes, { ctx: options.ctx });
-  await app.register(analysisRoutes, { ctx: options.ctx });
+  await app.register(analysisRoutes, { ctx: options.ctx, access });
+  await app.register(keysRoutes, { ctx: options.ctx, authenticator });
   await app.register(cveRoutes, { ctx: options.ctx });
   return app;
 }

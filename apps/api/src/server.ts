@@ -1,14 +1,34 @@
-import { loadConfigOrExit, openServiceContext } from "@vulntriage/core";
+import { listApiKeys, loadConfigOrExit, openServiceContext } from "@vulntriage/core";
 import closeWithGrace from "close-with-grace";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
+import { logAuthMode } from "./plugins/auth-mode-log.js";
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel });
 const { ctx, close } = await openServiceContext(config, "api", log);
 
-const app = await buildApp({ ctx, maxReportBytes: config.maxReportBytes, loggerInstance: log });
-app.addHook("onClose", close);
+// The rate limits' counters, shared by every API replica. No offline queue: while Redis is away a
+// count fails at once and the limit lets the request through (fail open), rather than holding it.
+const limitsRedis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+const app = await buildApp({
+  ctx,
+  maxReportBytes: config.maxReportBytes,
+  loggerInstance: log,
+  access: {
+    authMode: config.authMode,
+    limits: config.rateLimits,
+    redis: limitsRedis,
+    keyPrefix: config.queuePrefix,
+  },
+  docs: config.docs,
+});
+app.addHook("onClose", async () => {
+  limitsRedis.disconnect();
+  await close();
+});
+logAuthMode(app.log, config.authMode, (await listApiKeys({ ctx })).length > 0);
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, "closing after an unexpected error");

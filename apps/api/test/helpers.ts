@@ -1,6 +1,6 @@
 import { type AnalysisQueue, analysisSettings, type Severity, silentLogger } from "@vulntriage/core";
 import { createTestDatabase, listen, type TestDatabase } from "@vulntriage/test-utils";
-import { type App, buildApp } from "../src/app.js";
+import { type App, type AppOptions, buildApp } from "../src/app.js";
 
 export type TestApi = {
   url: string;
@@ -18,6 +18,14 @@ export type TestApiOptions = {
   model?: string;
   analyzeOnIngest?: boolean;
   analyzeMinSeverity?: Severity;
+  access?: AppOptions["access"];
+};
+
+/** Limits no test reaches, for the tests that are not about limits. */
+const UNLIMITED = {
+  uploadsPerMinute: 1_000_000,
+  readsPerMinute: 1_000_000,
+  refreshPerMinute: 1_000_000,
 };
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -30,6 +38,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const app = await buildApp({
     ctx: { db: database.db, analysis, queue: options.queue, log: silentLogger },
     maxReportBytes: options.maxReportBytes ?? TEST_MAX_REPORT_BYTES,
+    // Tests upload and read far faster than any limit allows; the limits have tests of their own.
+    access: { limits: UNLIMITED, ...options.access },
   });
   const url = await listen(app);
   return {

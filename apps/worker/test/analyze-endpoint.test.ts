@@ -76,6 +76,13 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     await stack?.close();
   });
 
+  // A refresh within a minute of the answer asks nothing: tests of refreshing age the answer first.
+  const answeredLongAgo = (id: number) =>
+    stack.database.pool.query(
+      "update container_findings set llm_analysis_timestamp = now() - interval '2 minutes' where id = $1",
+      [id],
+    );
+
   it("should answer 200 with the stored analysis of a completed finding, without asking the model", async () => {
     const callsBefore = stack.fake.chatCalls;
     const answer = await analyze(critical.id);
@@ -209,6 +216,7 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     const callsBefore = await callsFor(critical.id);
     const totalBefore = stack.fake.chatCalls;
 
+    await answeredLongAgo(critical.id);
     const refreshed = await analyze(critical.id, "?refresh=true");
     expect(refreshed.status).toBe(202);
     expect(refreshed.body.status).toBe("pending");
@@ -221,10 +229,31 @@ describe("GET /api/llm/analyze/container/:finding_id", () => {
     expect(stack.fake.chatCalls).toBe(totalBefore + 1);
   });
 
+  it("should ask the model at most once for a burst of refreshes within a minute of the answer", async () => {
+    const answered = await until200(critical.id);
+    expect(answered.body.status).toBe("completed");
+    await answeredLongAgo(critical.id);
+    const callsBefore = await callsFor(critical.id);
+    const burst = await Promise.all(Array.from({ length: 20 }, () => analyze(critical.id, "?refresh=true")));
+    for (const answer of burst) expect(["pending", "processing", "completed"]).toContain(answer.body.status);
+    const done = await until200(critical.id);
+    // Answered just now: a refresh now serves it, cached, with no call.
+    const again = await analyze(critical.id, "?refresh=true");
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      status: "completed",
+      cached: true,
+      analyzed_at: done.body.analyzed_at,
+    });
+    await sleep(300);
+    expect(await callsFor(critical.id)).toBe(callsBefore + 1);
+  });
+
   it("should not let a waiting ordinary job swallow a refresh of the same prompt", async () => {
     const before = await until200(critical.id);
     const callsBefore = await callsFor(critical.id);
     await stack.worker?.close();
+    await answeredLongAgo(critical.id);
     const refreshed = await analyze(critical.id, "?refresh=true");
     expect(refreshed.status).toBe(202);
     // An ordinary enqueue of the same prompt (as a reconciler pass makes) collapses into the one

@@ -40,6 +40,10 @@ export type Config = {
   workerLockMs: number;
   workerShutdownTimeoutMs: number;
   enrichment: EnrichmentConfig;
+  /** required: every route but /health and /docs needs a key; off: none does; auto: see README. */
+  authMode: "required" | "off" | "auto";
+  docs: boolean;
+  rateLimits: { uploadsPerMinute: number; readsPerMinute: number; refreshPerMinute: number };
 };
 
 export class ConfigError extends Error {
@@ -176,6 +180,17 @@ export function loadConfig(env: Env = process.env): Config {
       osvApiUrl: read("OSV_API_URL", "https://api.osv.dev", url("http:", "https:")),
       kevRefreshHours: read("KEV_REFRESH_HOURS", 24, integer(1, 24 * 30)),
       waitMs: read("ENRICHMENT_WAIT_MS", 60_000, integer(0, 3_600_000)),
+    },
+    authMode: read<Config["authMode"]>(
+      "AUTH_MODE",
+      "auto",
+      oneOf(["required", "off", "auto"] as const, (s) => s.toLowerCase()),
+    ),
+    docs: read("DOCS", true, (raw) => (raw.toLowerCase() === "off" ? false : boolean(raw))),
+    rateLimits: {
+      uploadsPerMinute: read("RATE_LIMIT_UPLOADS_PER_MINUTE", 30, integer(1, 1_000_000)),
+      readsPerMinute: read("RATE_LIMIT_READS_PER_MINUTE", 1_200, integer(1, 1_000_000)),
+      refreshPerMinute: read("RATE_LIMIT_REFRESH_PER_MINUTE", 30, integer(1, 1_000_000)),
     },
   };
   // Enough jobs at once to keep every server's slots busy; more would only wait for a slot.

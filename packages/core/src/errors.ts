@@ -10,7 +10,11 @@ export type ErrorCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "dependency_unavailable";
+  | "dependency_unavailable"
+  | "unauthorized"
+  | "forbidden"
+  | "conflict"
+  | "rate_limited";
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -51,6 +55,13 @@ export function reportTooLarge(maxReportBytes: number): PayloadTooLargeError {
 export class UnsupportedMediaTypeError extends DomainError {
   constructor(message: string) {
     super("unsupported_media_type", message);
+  }
+}
+
+/** A name or other unique thing already taken. */
+export class ConflictError extends DomainError {
+  constructor(message: string) {
+    super("conflict", message);
   }
 }
 

@@ -7,6 +7,7 @@ export * from "./repositories/analysis-progress.js";
 export * from "./repositories/analysis-results.js";
 export * from "./repositories/analysis-retry.js";
 export * from "./repositories/analysis-state.js";
+export * from "./repositories/api-keys.js";
 export * from "./repositories/enrichment.js";
 export * from "./repositories/enrichment-aliases.js";
 export * from "./repositories/findings.js";

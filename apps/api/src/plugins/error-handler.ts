@@ -17,6 +17,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   dependency_unavailable: 503,
+  unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
+  rate_limited: 429,
 };
 
 // Fastify's own errors that a client can cause, as the domain errors a client should read.

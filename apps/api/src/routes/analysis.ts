@@ -10,15 +10,20 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
+import type { AccessControl } from "../plugins/access-control.js";
 import { errorRef, ImageNameParam } from "../schemas/common.js";
 import { parseId, parseScanIdentifier } from "./query-parsing.js";
 
-export type AnalysisRoutesOptions = { ctx: ServiceContext };
+export type AnalysisRoutesOptions = { ctx: ServiceContext; access: AccessControl };
 
-export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = async (app, { ctx }) => {
+export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = async (
+  app,
+  { ctx, access },
+) => {
   app.get(
     "/api/llm/analyze/container/:finding_id",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "analyzeFinding",
         tags: ["analysis"],
@@ -26,7 +31,8 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
         description:
           "200 with the analysis when it is stored and fresh (or `status: failed` with the error); 202 while it " +
           "is pending or processing — a finding never analysed is queued by this request. `refresh=true` asks " +
-          "the model again.",
+          "the model again: it needs the scope `analysis:write` and counts against RATE_LIMIT_REFRESH_PER_MINUTE, " +
+          "and a question answered or queued in the last minute is not asked again.",
         params: Type.Object({ finding_id: Type.String({ description: "Numeric finding id" }) }),
         querystring: Type.Object({ refresh: Type.Boolean({ default: false }) }),
         response: {
@@ -36,6 +42,11 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
           404: errorRef,
           503: errorRef,
         },
+      },
+      // Asking the model again is a write: its own scope and its own, smaller limit.
+      preHandler: async (request, reply) => {
+        if (request.query.refresh)
+          await access.requireScopeAndLimit(request, reply, "analysis:write", "refresh");
       },
     },
     async (request, reply) => {
@@ -55,6 +66,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
   app.get(
     "/api/container/scans/:identifier/analysis",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getScanAnalysisProgress",
         tags: ["analysis"],
@@ -74,6 +86,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
   app.post(
     "/api/llm/analyze/retry",
     {
+      config: { access: { scope: "analysis:write", bucket: "refresh" } },
       schema: {
         operationId: "retryFailedAnalyses",
         tags: ["analysis"],

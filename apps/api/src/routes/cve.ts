@@ -9,6 +9,7 @@ export const cveRoutes: FastifyPluginAsyncTypebox<CveRoutesOptions> = async (app
   app.get(
     "/api/cve/:vulnerability_id",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getCve",
         tags: ["cve"],

@@ -10,6 +10,7 @@ export const findingsRoutes: FastifyPluginAsyncTypebox<FindingsRoutesOptions> = 
   app.get(
     "/api/container/findings/:finding_id",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getFinding",
         tags: ["findings"],

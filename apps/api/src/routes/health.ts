@@ -12,6 +12,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
   app.get(
     "/health",
     {
+      config: { access: "public" },
       schema: {
         operationId: "getHealth",
         tags: ["health"],

@@ -27,6 +27,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
     uploads.post(
       "/api/container/scans",
       {
+        config: { access: { scope: "scans:write", bucket: "uploads" } },
         schema: {
           operationId: "ingestScan",
           tags: ["scans"],
@@ -86,6 +87,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
   app.get(
     "/api/container/scans",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "listScans",
         tags: ["scans"],
@@ -103,6 +105,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
   app.get(
     "/api/container/scans/:artifactname",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getLatestScanByImageName",
         tags: ["scans"],
@@ -117,6 +120,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
   app.get(
     "/api/container/scans/:identifier/findings",
     {
+      config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "listScanFindings",
         tags: ["findings"],

@@ -36,6 +36,8 @@ export const requestAnalysis = verb(async function requestAnalysis(args: {
   return { ...answer, risk: await riskNow(ctx, state, llm) } as AnalysisAnswer;
 });
 
+const REFRESH_COOLDOWN_MS = 60_000;
+
 type Unexplained = DistributiveOmit<AnalysisAnswer, "risk">;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -67,8 +69,21 @@ async function answerAnalysis(
       return { finding_id: state.id, status: state.status };
     }
   }
-  if (input.refresh && state.status === "processing" && current) {
-    return { finding_id: state.id, status: "processing" };
+  if (input.refresh && current) {
+    // A refresh right after an answer, or while one is coming, asks nothing new: a burst of
+    // refreshes costs one LLM call at most per question and minute.
+    if (state.status === "processing") return { finding_id: state.id, status: "processing" };
+    if (state.status === "pending") {
+      await enqueue(ctx, state.promptHash as string);
+      return { finding_id: state.id, status: "pending" };
+    }
+    const answeredAt = state.analyzedAt?.getTime() ?? 0;
+    if (
+      state.status === "completed" &&
+      state.analysisPromptHash === state.promptHash &&
+      Date.now() - answeredAt < REFRESH_COOLDOWN_MS
+    )
+      return completed(state, true);
   }
 
   // The scan's exploitation answers are still coming: its prepare job asks once they are in (or

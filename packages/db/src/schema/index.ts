@@ -1,3 +1,4 @@
+export * from "./api-keys.js";
 export * from "./container-findings.js";
 export * from "./container-scans.js";
 export * from "./cve-enrichment.js";
