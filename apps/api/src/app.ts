@@ -37,6 +37,8 @@ export type AppOptions = {
   access?: Partial<Omit<AccessControlOptions, "authenticator" | "log">>;
   /** DOCS=off: no Swagger UI at /docs (the OpenAPI document is still built). */
   docs?: boolean;
+  /** How long what was read about a key is trusted (default 5 s). */
+  authCacheMs?: number;
 };
 
 const DEFAULT_LIMITS = { uploadsPerMinute: 30, readsPerMinute: 1_200, refreshPerMinute: 30 };
@@ -60,9 +62,9 @@ export async function buildApp(options: AppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app, { maxReportBytes: options.maxReportBytes });
-  const authenticator = createAuthenticator(options.ctx.db);
+  const authenticator = createAuthenticator(options.ctx.db, { cacheMs: options.authCacheMs });
   // Before swagger and the routes: its onRoute hook gives each route its access and documents it.
-  const access = await registerAccessControl(app, {
+  await registerAccessControl(app, {
     authMode: options.access?.authMode ?? "auto",
     limits: options.access?.limits ?? DEFAULT_LIMITS,
     redis: options.access?.redis ?? null,
@@ -111,7 +113,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(healthRoutes, { ctx: options.ctx });
   await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });
   await app.register(findingsRoutes, { ctx: options.ctx });
-  await app.register(analysisRoutes, { ctx: options.ctx, access });
+  await app.register(analysisRoutes, { ctx: options.ctx });
   await app.register(keysRoutes, { ctx: options.ctx, authenticator });
   await app.register(cveRoutes, { ctx: options.ctx });
   return app;

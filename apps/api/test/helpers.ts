@@ -19,6 +19,7 @@ export type TestApiOptions = {
   analyzeOnIngest?: boolean;
   analyzeMinSeverity?: Severity;
   access?: AppOptions["access"];
+  authCacheMs?: number;
 };
 
 /** Limits no test reaches, for the tests that are not about limits. */
@@ -40,6 +41,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     maxReportBytes: options.maxReportBytes ?? TEST_MAX_REPORT_BYTES,
     // Tests upload and read far faster than any limit allows; the limits have tests of their own.
     access: { limits: UNLIMITED, ...options.access },
+    authCacheMs: options.authCacheMs,
   });
   const url = await listen(app);
   return {

@@ -32,6 +32,9 @@ describe(loadConfig.name, () => {
         kevRefreshHours: 24,
         waitMs: 60_000,
       },
+      authMode: "auto",
+      docs: true,
+      rateLimits: { uploadsPerMinute: 30, readsPerMinute: 1_200, refreshPerMinute: 30 },
     });
   });
 
@@ -96,6 +99,25 @@ describe(loadConfig.name, () => {
     });
     expect(() => loadConfig({ ENRICHMENT: "sometimes" })).toThrow(/ENRICHMENT/);
     expect(() => loadConfig({ EPSS_API_URL: "api.first.org" })).toThrow(/EPSS_API_URL/);
+  });
+
+  it("should read access control and limits, and refuse bad values", () => {
+    const config = loadConfig({
+      AUTH_MODE: "Required",
+      DOCS: "off",
+      RATE_LIMIT_UPLOADS_PER_MINUTE: "5",
+      RATE_LIMIT_READS_PER_MINUTE: "100",
+      RATE_LIMIT_REFRESH_PER_MINUTE: "2",
+    });
+    expect(config).toMatchObject({
+      authMode: "required",
+      docs: false,
+      rateLimits: { uploadsPerMinute: 5, readsPerMinute: 100, refreshPerMinute: 2 },
+    });
+    expect(loadConfig({ DOCS: "true" }).docs).toBe(true);
+    expect(() => loadConfig({ AUTH_MODE: "maybe" })).toThrow(/AUTH_MODE/);
+    expect(() => loadConfig({ RATE_LIMIT_READS_PER_MINUTE: "0" })).toThrow(/RATE_LIMIT_READS_PER_MINUTE/);
+    expect(() => loadConfig({ DOCS: "hidden" })).toThrow(/DOCS/);
   });
 
   it("should name every bad variable at once", () => {

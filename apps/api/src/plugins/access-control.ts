@@ -12,8 +12,11 @@ import {
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 
-/** Each route says who may call it and which limit it counts against. */
-type Access = { scope: Scope; bucket: Bucket } | "public";
+/**
+ * Each route says who may call it and which limit it counts against; `refresh` is for the route
+ * where a query parameter turns a read into a write (analyze's `refresh=true`).
+ */
+type Access = { scope: Scope; bucket: Bucket; refresh?: { scope: Scope; bucket: Bucket } } | "public";
 type Bucket = "uploads" | "reads" | "refresh";
 
 declare module "fastify" {
@@ -152,22 +155,12 @@ export async function registerAccessControl(app: FastifyInstance, options: Acces
         request.apiKey = verdict.key;
       }
     }
-    await limits[access.bucket](request, reply);
-    requireScope(request, access.scope);
+    // The raw query, before validation: what the schema will read as true (its boolean coercion).
+    const refreshing = access.refresh && (request.query as Record<string, unknown>).refresh === "true";
+    const { scope, bucket } = refreshing && access.refresh ? access.refresh : access;
+    await limits[bucket](request, reply);
+    requireScope(request, scope);
   });
-
-  return {
-    /** For what only the validated request shows (analyze's `refresh`): the scope, then its limit. */
-    requireScopeAndLimit: async (
-      request: FastifyRequest,
-      reply: { header: (k: string, v: string | number) => unknown },
-      scope: Scope,
-      bucket: Bucket,
-    ) => {
-      requireScope(request, scope);
-      await limits[bucket](request, reply);
-    },
-  };
 }
 
 function requireScope(request: FastifyRequest, scope: Scope): void {
@@ -180,5 +173,3 @@ function requireScope(request: FastifyRequest, scope: Scope): void {
     `the API key ${request.apiKey.name} (scopes: ${held || "none"}) lacks the scope ${scope} that ${request.method} ${request.routeOptions.url} needs`,
   );
 }
-
-export type AccessControl = Awaited<ReturnType<typeof registerAccessControl>>;

@@ -10,20 +10,19 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
-import type { AccessControl } from "../plugins/access-control.js";
 import { errorRef, ImageNameParam } from "../schemas/common.js";
 import { parseId, parseScanIdentifier } from "./query-parsing.js";
 
-export type AnalysisRoutesOptions = { ctx: ServiceContext; access: AccessControl };
+export type AnalysisRoutesOptions = { ctx: ServiceContext };
 
-export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = async (
-  app,
-  { ctx, access },
-) => {
+export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = async (app, { ctx }) => {
   app.get(
     "/api/llm/analyze/container/:finding_id",
     {
-      config: { access: { scope: "read", bucket: "reads" } },
+      // Asking the model again is a write: its own scope and its own, smaller limit.
+      config: {
+        access: { scope: "read", bucket: "reads", refresh: { scope: "analysis:write", bucket: "refresh" } },
+      },
       schema: {
         operationId: "analyzeFinding",
         tags: ["analysis"],
@@ -42,11 +41,6 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
           404: errorRef,
           503: errorRef,
         },
-      },
-      // Asking the model again is a write: its own scope and its own, smaller limit.
-      preHandler: async (request, reply) => {
-        if (request.query.refresh)
-          await access.requireScopeAndLimit(request, reply, "analysis:write", "refresh");
       },
     },
     async (request, reply) => {

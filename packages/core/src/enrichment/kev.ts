@@ -94,18 +94,20 @@ export function createKevSource(options: {
   const load = async (): Promise<KevCatalogue> => {
     const token = randomUUID();
     // Another worker fetching holds the lock for at most lockMs: wait that long for its copy.
-    for (const deadline = Date.now() + lockMs; ; ) {
+    const sharedIfFresh = async (): Promise<KevCatalogue | null> => {
       const fetchedAt = Number(await redis.hget(key, "fetched_at"));
-      if (fetchedAt > 0 && fresh(fetchedAt)) {
-        const shared = await fromShared(fetchedAt);
-        if (shared) return shared;
-      }
+      return fetchedAt > 0 && fresh(fetchedAt) ? fromShared(fetchedAt) : null;
+    };
+    for (const deadline = Date.now() + lockMs; ; ) {
+      const shared = await sharedIfFresh();
+      if (shared) return shared;
       if ((await redis.set(lockKey, token, "PX", lockMs, "NX")) === "OK") break;
       if (Date.now() > deadline) break; // its holder died: its lock is about to expire anyway
       await wait(200);
     }
     try {
-      return await fetchFeed();
+      // Looked again under the lock: the previous holder may have stored a copy since.
+      return (await sharedIfFresh()) ?? (await fetchFeed());
     } finally {
       await redis.eval(UNLOCK, 1, lockKey, token).catch(() => {});
     }

@@ -21,7 +21,7 @@ const TOUCH_EVERY_MS = 60_000;
  * Checks tokens against the stored keys, with a short per-process cache so that reads do not each
  * cost a query, and records each key's last use at most once a minute.
  */
-export function createAuthenticator(db: Executor, options: { cacheMs?: number } = {}) {
+export function createAuthenticator(db: Executor, options: { cacheMs?: number | undefined } = {}) {
   const cacheMs = options.cacheMs ?? CACHE_MS;
   const rows = new Map<string, { row: ApiKeyRow | undefined; at: number }>();
   const touched = new Map<number, number>();
