@@ -16,11 +16,24 @@ function runServer(env: Record<string, string>) {
   });
   children.push(child);
   let stderr = "";
+  let stdout = "";
   child.stderr.on("data", (chunk) => {
     stderr += chunk;
   });
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stderr: () => stderr, stdout: () => stdout };
+}
+
+async function healthy(port: number): Promise<Response | undefined> {
+  let health: Response | undefined;
+  for (let attempt = 0; attempt < 100 && !health; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+  }
+  return health;
 }
 
 describe("the compiled API process", () => {
@@ -60,7 +73,44 @@ describe("the compiled API process", () => {
 
     const scans = await fetch(`http://127.0.0.1:${port}/api/container/scans`);
     expect(await scans.json()).toMatchObject({ items: [], total: 0 });
+    // A fresh install with AUTH_MODE=auto says why curl works without a key.
+    expect(server.stdout()).toMatch(
+      /AUTH_MODE=auto and no API key exists yet: callers on loopback are let in/,
+    );
 
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("should warn at start when AUTH_MODE=off, and serve no /docs when DOCS=off", async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const server = runServer({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(name),
+      QUEUE_PREFIX: `test-${name}`,
+      AUTH_MODE: "off",
+      DOCS: "off",
+    });
+    expect((await healthy(port))?.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/docs`)).status).toBe(404);
+    expect(server.stdout()).toMatch(/"level":40.*AUTH_MODE=off: every route is open/);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("should refuse every API route without a key when AUTH_MODE=required, and keep /health and /docs open", async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const server = runServer({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(name),
+      QUEUE_PREFIX: `test-${name}`,
+      AUTH_MODE: "required",
+    });
+    expect((await healthy(port))?.status).toBe(200);
+    const scans = await fetch(`http://127.0.0.1:${port}/api/container/scans`);
+    expect(scans.status).toBe(401);
+    expect(scans.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect((await fetch(`http://127.0.0.1:${port}/docs/json`)).status).toBe(200);
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
   });
