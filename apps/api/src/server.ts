@@ -10,7 +10,9 @@ const { ctx, close } = await openServiceContext(config, "api", log);
 const app = await buildApp({ ctx, maxReportBytes: config.maxReportBytes, loggerInstance: log });
 app.addHook("onClose", close);
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// SIGTERM stops accepting connections, lets in-flight uploads finish (they hold a parse thread and
+// a COPY) for up to SHUTDOWN_GRACE_MS, then closes the pools; past the grace the process exits 1.
+closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, "closing after an unexpected error");
   else app.log.info({ signal }, "shutting down");
   await app.close();

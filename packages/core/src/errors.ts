@@ -10,7 +10,8 @@ export type ErrorCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "dependency_unavailable";
+  | "dependency_unavailable"
+  | "busy";
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -83,6 +84,16 @@ export class NotFoundError extends DomainError {
 export class DependencyUnavailableError extends DomainError {
   constructor(message: string, options?: ErrorOptions) {
     super("dependency_unavailable", message, options);
+  }
+}
+
+/** Too many uploads at once: the client should send it again after `retryAfterSeconds`. */
+export class BusyError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("busy", message);
   }
 }
 
