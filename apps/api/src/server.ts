@@ -9,6 +9,15 @@ const { ctx, close } = await openServiceContext(config, "api", log);
 
 const app = await buildApp({ ctx, maxReportBytes: config.maxReportBytes, loggerInstance: log });
 app.addHook("onClose", close);
+// A keep-alive client whose upload finishes during the shutdown would otherwise hold its idle
+// socket open, and the server with it, until the grace runs out.
+let closing = false;
+app.addHook("preClose", async () => {
+  closing = true;
+});
+app.addHook("onSend", async (_request, reply) => {
+  if (closing) reply.header("connection", "close");
+});
 
 // SIGTERM stops accepting connections, lets in-flight uploads finish (they hold a parse thread and
 // a COPY) for up to SHUTDOWN_GRACE_MS, then closes the pools; past the grace the process exits 1.
