@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { promisify } from "node:util";
 import { parentPort } from "node:worker_threads";
 import { gzip } from "node:zlib";
@@ -12,6 +14,14 @@ import type { FromThread, ThreadError, ToThread } from "./parse-threads.js";
 const gzipAsync = promisify(gzip);
 const port = parentPort;
 if (!port) throw new Error("parse-thread.js runs as a worker thread");
+
+// On a busy machine the main thread (health checks, reads, the COPY streams) goes first: Linux
+// gives each thread its own nice value, and this thread's id is the last part of /proc/thread-self.
+try {
+  setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), 10);
+} catch {
+  // not Linux, or not allowed: parsing then competes at the normal priority
+}
 
 type Job = {
   id: number;
