@@ -27,9 +27,11 @@ async function healthLatencies(
   const ms: number[] = [];
   let not200 = 0;
   let done = false;
-  void work.finally(() => {
+  // Both ways: a failed upload must reach the caller's await (and its cleanup), not crash here.
+  const stop = () => {
     done = true;
-  });
+  };
+  work.then(stop, stop);
   while (!done) {
     const started = performance.now();
     const response = await fetch(`${url}/health`).catch(() => undefined);
