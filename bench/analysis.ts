@@ -28,6 +28,7 @@ import {
   setPromptHashes,
   storeCompletedAnalysis,
 } from "@vulntriage/db";
+import { generateReport } from "@vulntriage/test-utils/generate-report";
 import { startAnalysisWorker } from "@vulntriage/worker";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -36,7 +37,6 @@ import { corpusEntryFor } from "../packages/test-utils/src/fake-ollama.js";
 import { type ApiProcess, startApiProcess } from "./lib/api-process.js";
 import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database.js";
 import { type ChildHandle, startChild } from "./lib/child-process-helper.js";
-import { generateReport } from "./lib/generate-report.js";
 import { type LoadResult, runLoad } from "./lib/load-helper.js";
 import { machineLoad } from "./lib/machine-helper.js";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix, redisVersion } from "./lib/redis-helper.js";

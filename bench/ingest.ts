@@ -1,8 +1,8 @@
 import type { DatabaseHandle } from "@vulntriage/db";
+import { generateReport } from "@vulntriage/test-utils/generate-report";
 import { from as copyFrom } from "pg-copy-streams";
 import { startApiProcess } from "./lib/api-process.js";
 import { benchDatabaseUrl, freshDatabase } from "./lib/bench-database.js";
-import { generateReport } from "./lib/generate-report.js";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix } from "./lib/redis-helper.js";
 import { median, ms } from "./lib/stats.js";
 import { timedUpload } from "./lib/upload.js";

@@ -7,12 +7,12 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import type { DatabaseHandle } from "@vulntriage/db";
+import { generateReport } from "@vulntriage/test-utils/generate-report";
 import { startAnalysisWorker } from "@vulntriage/worker";
 // By path: the test-utils index pulls in vitest.
 import { listTrivyFixtures, readTrivyFixture } from "../packages/test-utils/src/fixtures.js";
 import { freshDatabase } from "./lib/bench-database.js";
 import { type ChildHandle, startChild } from "./lib/child-process-helper.js";
-import { generateReport } from "./lib/generate-report.js";
 import { BENCH_REDIS_URL, deleteKeys, randomPrefix } from "./lib/redis-helper.js";
 
 // How many LLM calls the analysis makes, and how fast several servers finish a report: the two

@@ -12,8 +12,12 @@ export type ApiProcess = {
 };
 
 /** The real API, compiled (`npm run bench` builds first), in its own process as users run it, so the client's work is not counted. */
-export async function startApiProcess(env: Record<string, string>, port: number): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["apps/api/dist/server.js"], {
+export async function startApiProcess(
+  env: Record<string, string>,
+  port: number,
+  nodeArgs: string[] = [],
+): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, "apps/api/dist/server.js"], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -29,8 +29,19 @@ app.addHook("onClose", async () => {
   await close();
 });
 logAuthMode(app.log, config.authMode, (await listApiKeys({ ctx })).length > 0);
+// A keep-alive client whose upload finishes during the shutdown would otherwise hold its idle
+// socket open, and the server with it, until the grace runs out.
+let closing = false;
+app.addHook("preClose", async () => {
+  closing = true;
+});
+app.addHook("onSend", async (_request, reply) => {
+  if (closing) reply.header("connection", "close");
+});
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// SIGTERM stops accepting connections, lets in-flight uploads finish (they hold a parse thread and
+// a COPY) for up to SHUTDOWN_GRACE_MS, then closes the pools; past the grace the process exits 1.
+closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, "closing after an unexpected error");
   else app.log.info({ signal }, "shutting down");
   await app.close();

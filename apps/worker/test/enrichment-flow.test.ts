@@ -248,13 +248,14 @@ describe("enrichment after an upload", () => {
       [stale],
     );
     const before = epss.requests.length;
+    const since = (await stack.database.pool.query<{ now: Date }>("select now()")).rows[0]?.now;
     await stack.worker?.reconcile();
     await waitFor("the stale ids asked again", async () => {
       const { rows: fresh } = await stack.database.pool.query(
-        // An answer, not an error's back-off (which also pushes fresh_until on).
+        // An answer, not an error's back-off or the claim's lease (both also push fresh_until on).
         `select count(*)::int as n from cve_enrichment where vulnerability_id = any($1)
-         and epss_fresh_until > now() and epss_outcome in ('found', 'not_listed')`,
-        [stale],
+         and epss_fresh_until > now() and epss_outcome in ('found', 'not_listed') and epss_checked_at > $2`,
+        [stale, since],
       );
       return fresh[0].n === 2;
     });

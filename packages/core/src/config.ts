@@ -32,6 +32,12 @@ export type Config = {
   analyzeOnIngest: boolean;
   analyzeMinSeverity: Severity;
   maxReportBytes: number;
+  /** New reports parsed and written at once by one API process. */
+  maxConcurrentUploads: number;
+  /** How long an upload waits for one of those slots before it is refused as busy (503). */
+  uploadWaitMs: number;
+  /** How long the API lets in-flight requests finish after SIGTERM before it exits anyway. */
+  shutdownGraceMs: number;
   llmTimeoutMs: number;
   llmMaxAttempts: number;
   llmRetryDelayMs: number;
@@ -150,6 +156,9 @@ export function loadConfig(env: Env = process.env): Config {
       oneOf(SEVERITIES, (s) => s.toUpperCase()),
     ),
     maxReportBytes: read("MAX_REPORT_BYTES", 64 * 1024 * 1024, integer(1024, 2 ** 31 - 1)),
+    maxConcurrentUploads: read("MAX_CONCURRENT_UPLOADS", 2, integer(1, 64)),
+    uploadWaitMs: read("UPLOAD_WAIT_MS", 5_000, integer(0, 600_000)),
+    shutdownGraceMs: read("SHUTDOWN_GRACE_MS", 10_000, integer(0, 3_600_000)),
     llmTimeoutMs: read("LLM_TIMEOUT_MS", 600_000, integer(1_000, 86_400_000)),
     llmMaxAttempts: read("LLM_MAX_ATTEMPTS", 5, integer(1, 100)),
     llmRetryDelayMs: read("LLM_RETRY_DELAY_MS", 5_000, integer(0, 3_600_000)),

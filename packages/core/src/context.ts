@@ -1,6 +1,7 @@
 import { type Executor, runInTransaction, type Transaction } from "@vulntriage/db";
 import { type PromptSettings, promptConfigKey, promptSettings } from "./analysis/prompt.js";
 import type { AnalysisQueue } from "./jobs.js";
+import type { UploadGate } from "./scans/upload-gate.js";
 import { type Severity, severityRank } from "./trivy/severity.js";
 
 export type AnalysisSettings = {
@@ -46,6 +47,10 @@ export type ServiceContext = {
   /** Absent only where nothing is ever enqueued (tools, some tests). */
   queue?: AnalysisQueue | undefined;
   log: Logger;
+  /** The API's cap on uploads at once; absent (tools, tests), reports are parsed on this thread. */
+  uploads?: UploadGate | undefined;
+  /** A small pool of its own for /health, so a busy main pool never reads as a database down. */
+  healthDb?: Executor | undefined;
 };
 
 /**

@@ -14,7 +14,8 @@ export type ErrorCode =
   | "unauthorized"
   | "forbidden"
   | "conflict"
-  | "rate_limited";
+  | "rate_limited"
+  | "busy";
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -94,6 +95,16 @@ export class NotFoundError extends DomainError {
 export class DependencyUnavailableError extends DomainError {
   constructor(message: string, options?: ErrorOptions) {
     super("dependency_unavailable", message, options);
+  }
+}
+
+/** Too many uploads at once: the client should send it again after `retryAfterSeconds`. */
+export class BusyError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("busy", message);
   }
 }
 

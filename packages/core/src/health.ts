@@ -9,7 +9,7 @@ export async function checkHealth(args: { ctx: ServiceContext }): Promise<Health
   const { ctx } = args;
   const checks: Record<string, string> = {};
   const [postgres, redis] = await Promise.all([
-    probe(() => pingDatabase(ctx.db)),
+    probe(() => pingDatabase(ctx.healthDb ?? ctx.db)),
     ctx.queue ? probe(() => (ctx.queue as NonNullable<typeof ctx.queue>).ping()) : undefined,
   ]);
   checks.postgres = postgres;

@@ -2,6 +2,8 @@ import { createDatabase, ensureDatabase, migrateDatabase } from "@vulntriage/db"
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { analysisSettings, type Logger, type ServiceContext } from "./context.js";
 import { createAnalysisQueue } from "./jobs.js";
+import { createParseThreads } from "./scans/parse-threads.js";
+import { createUploadGate } from "./scans/upload-gate.js";
 
 /** Reads the environment once; a bad value ends the process with every problem named. */
 export function loadConfigOrExit(): Config {
@@ -45,11 +47,25 @@ export async function openServiceContext(
     // Offline nothing will come: waiting would only delay the analysis.
     enrichmentWaitMs: config.enrichment.mode === "online" ? config.enrichment.waitMs : 0,
   });
+  // Threads start with the first upload; a worker process never starts any.
+  const threads = createParseThreads(config.maxConcurrentUploads);
+  const uploads = createUploadGate({
+    maxConcurrent: config.maxConcurrentUploads,
+    waitMs: config.uploadWaitMs,
+    parser: threads.parse,
+    closeParser: threads.close,
+  });
+  // One connection is enough for `select 1`, and it never waits behind uploads and reads.
+  const health = createDatabase(config.databaseUrl, {
+    maxConnections: 1,
+    applicationName: `vulntriage-${name}-health`,
+  });
   return {
-    ctx: { db: database.db, queue, analysis, log },
+    ctx: { db: database.db, queue, analysis, log, uploads, healthDb: health.db },
     close: async () => {
+      await uploads.close();
       await queue.close();
-      await database.close();
+      await Promise.all([database.close(), health.close()]);
     },
   };
 }

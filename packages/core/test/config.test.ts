@@ -15,6 +15,9 @@ describe(loadConfig.name, () => {
       analyzeOnIngest: true,
       analyzeMinSeverity: "UNKNOWN",
       maxReportBytes: 64 * 1024 * 1024,
+      maxConcurrentUploads: 2,
+      uploadWaitMs: 5_000,
+      shutdownGraceMs: 10_000,
       llmTimeoutMs: 600_000,
       llmMaxAttempts: 5,
       llmRetryDelayMs: 5_000,
@@ -47,6 +50,9 @@ describe(loadConfig.name, () => {
       LOG_LEVEL: "WARN",
       MAX_REPORT_BYTES: "104857600",
       WORKER_CONCURRENCY: "4",
+      MAX_CONCURRENT_UPLOADS: "3",
+      UPLOAD_WAIT_MS: "0",
+      SHUTDOWN_GRACE_MS: "25000",
     });
     expect(config).toMatchObject({
       databaseUrl: "postgresql://u@db:5432/x",
@@ -56,6 +62,9 @@ describe(loadConfig.name, () => {
       logLevel: "warn",
       maxReportBytes: 104_857_600,
       workerConcurrency: 4,
+      maxConcurrentUploads: 3,
+      uploadWaitMs: 0,
+      shutdownGraceMs: 25_000,
     });
   });
 

@@ -42,8 +42,13 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     application_name: options.applicationName ?? "vulntriage",
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  // A client that loses its server must not crash the process, idle or checked out (a COPY, a
+  // transaction): pg-pool listens only while a client is idle, so every client gets its own
+  // listener. The query in flight fails with the error, and the pool discards the client.
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }

@@ -13,9 +13,10 @@ export function sqlState(error: unknown): string | undefined {
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EPIPE"]);
 const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 
-// pg reports a connection that closed under it, or a pool that could not connect in time, with
-// these messages and no code.
-const CONNECTION_LOST = /^(?:Connection terminated\b|timeout exceeded when trying to connect)/;
+// pg reports a connection that closed under it (and any later query on it, a rollback say), or
+// a pool that could not connect in time, with these messages and no code.
+const CONNECTION_LOST =
+  /^(?:Connection terminated\b|Client has encountered a connection error|timeout exceeded when trying to connect)/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {

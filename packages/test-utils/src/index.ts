@@ -10,5 +10,6 @@ export * from "./stub-nvd.js";
 export * from "./stub-nvd-records.js";
 export * from "./stub-osv.js";
 export type { StubBase, StubFault } from "./stub-server.js";
+export * from "./tcp-proxy.js";
 export * from "./test-database.js";
 export * from "./test-server.js";

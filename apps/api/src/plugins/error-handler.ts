@@ -1,4 +1,5 @@
 import {
+  BusyError,
   DomainError,
   type ErrorBody,
   type ErrorCode,
@@ -21,6 +22,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   forbidden: 403,
   conflict: 409,
   rate_limited: 429,
+  busy: 503,
 };
 
 // Fastify's own errors that a client can cause, as the domain errors a client should read.
@@ -46,7 +48,9 @@ const CLIENT_ERROR_NAMES: Record<number, string> = {
 export function registerErrorHandling(app: FastifyInstance, options: { maxReportBytes: number }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = describeError(error, options.maxReportBytes);
-    if (status >= 500) {
+    if (error instanceof BusyError) reply.header("retry-after", String(error.retryAfterSeconds));
+    // Refusing an upload while at the cap is the server working as designed, not a failure.
+    if (status >= 500 && !(error instanceof BusyError)) {
       request.log.error({ err: error, url: request.url, method: request.method }, "request failed");
     } else {
       request.log.info({ code: body.error, status }, body.message);

@@ -1,27 +1,30 @@
-import { hash } from "node:crypto";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
-import { findScanByUploadHash, insertScanStreaming, type NewScan, type StoredReport } from "@vulntriage/db";
+import { createHash } from "node:crypto";
+import { findScanByUploadHash, insertScanStreaming, type NewScan, type ScanRow } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
 import { InvalidRequestError } from "../errors.js";
-import { type ParsedScan, readTrivyReport } from "../trivy/parse-report.js";
+import type { ParsedScan } from "../trivy/parse-report.js";
 import { verb } from "../verb.js";
 import { imageNameProblem } from "./image-name.js";
+import { parseOnThisThread, type ReportInput, type ReportParser } from "./report-source.js";
 import { type ScanDto, toScanDto } from "./scan-dto.js";
 
-const gzipAsync = promisify(gzip);
-
-export type IngestReportInput = {
-  /** The report's bytes (already inflated when it was sent gzip-encoded). */
-  body: Buffer;
-  /** The bytes as received when the client sent them gzip-encoded: stored as they are. */
-  gzipBody?: Buffer | undefined;
-  imageName?: string | undefined;
-};
+export type IngestReportInput = ReportInput;
 
 export type IngestReportResult =
   | { duplicate: false; scan: ScanDto; findingsIngested: number }
   | { duplicate: true; scan: ScanDto };
+
+const HASH_SLICE_BYTES = 1024 * 1024;
+
+/** SHA-256 of a large body in slices, letting other requests run in between (20 MB takes ~20 ms). */
+async function hashInSlices(body: Buffer): Promise<string> {
+  const hasher = createHash("sha256");
+  for (let start = 0; start < body.length; start += HASH_SLICE_BYTES) {
+    hasher.update(body.subarray(start, start + HASH_SLICE_BYTES));
+    if (start + HASH_SLICE_BYTES < body.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return hasher.digest("hex");
+}
 
 export const ingestReport = verb(async function ingestReport(args: {
   ctx: ServiceContext;
@@ -32,38 +35,23 @@ export const ingestReport = verb(async function ingestReport(args: {
   const { db } = ctx;
 
   // A CI retry sends the same bytes: recognise it before spending anything on parsing.
-  const uploadHash = hash(
-    "sha256",
-    `${JSON.stringify(imageName ?? null)}\n${hash("sha256", input.body, "hex")}`,
-    "hex",
-  );
+  const uploadHash = createHash("sha256")
+    .update(`${JSON.stringify(imageName ?? null)}\n${await hashInSlices(input.body)}`)
+    .digest("hex");
   const earlier = await findScanByUploadHash(db, uploadHash);
   if (earlier) return { duplicate: true, scan: toScanDto(earlier) };
 
-  // Compress on the thread pool while the main thread parses; awaited only just before commit.
-  const stored: Promise<StoredReport> = input.gzipBody
-    ? Promise.resolve({ content: input.gzipBody, contentEncoding: "gzip", originalBytes: input.body.length })
-    : gzipAsync(input.body, { level: 1 }).then((content) => ({
-        content,
-        contentEncoding: "gzip",
-        originalBytes: input.body.length,
-      }));
-  // A rejected compression must not surface as an unhandled rejection when parsing fails first.
-  stored.catch(() => {});
-  // Shape errors are thrown here, before any write; entry errors while streaming roll back.
-  const reader = readTrivyReport(input.body, { imageName });
-
-  const result = await insertScanStreaming(db, {
-    uploadHash,
-    findings: reader.batches(),
-    finish: () => {
-      const { scan, replacements } = reader.finish();
-      return { scan: toNewScan(scan), replacements };
-    },
-    report: stored,
-    pendingUpToRank: ctx.analysis.onIngest ? ctx.analysis.maxSeverityRank : null,
-  });
-  if (!result.inserted) return { duplicate: true, scan: toScanDto(result.scan) };
+  const store = async (parser: ReportParser) => {
+    // It may have been stored while this upload waited for a slot.
+    const stored = await findScanByUploadHash(db, uploadHash);
+    if (stored) return { inserted: false, scan: stored };
+    return storeReport(ctx, parser, uploadHash, { ...input, imageName });
+  };
+  // Identical uploads in flight at once wait for the first instead of each taking a slot.
+  const { value: result, shared } = ctx.uploads
+    ? await ctx.uploads.run(uploadHash, store)
+    : { value: await store(parseOnThisThread), shared: false };
+  if (!result.inserted || shared) return { duplicate: true, scan: toScanDto(result.scan) };
   if (ctx.queue) {
     try {
       // Enrichment first: preparing the questions waits a little for the scan's KEV and EPSS answers.
@@ -77,6 +65,30 @@ export const ingestReport = verb(async function ingestReport(args: {
   }
   return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: result.scan.findingCount };
 });
+
+async function storeReport(
+  ctx: ServiceContext,
+  parser: ReportParser,
+  uploadHash: string,
+  input: ReportInput,
+): Promise<{ inserted: boolean; scan: ScanRow }> {
+  // Shape errors are thrown here, before any write; entry errors while streaming roll back.
+  const report = await parser(input);
+  try {
+    return await insertScanStreaming(ctx.db, {
+      uploadHash,
+      findings: report.findings,
+      finish: async () => {
+        const { scan, replacements } = await report.finish();
+        return { scan: toNewScan(scan), replacements };
+      },
+      report: report.report,
+      pendingUpToRank: ctx.analysis.onIngest ? ctx.analysis.maxSeverityRank : null,
+    });
+  } finally {
+    report.close();
+  }
+}
 
 function toNewScan(scan: ParsedScan): NewScan {
   return {

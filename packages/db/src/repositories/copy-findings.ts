@@ -89,14 +89,46 @@ function copyRow(finding: NewFinding): string {
 // Lets the row builder run ahead of PostgreSQL instead of waiting for each chunk to be consumed.
 const COPY_BUFFER_BYTES = 16 * 1024 * 1024;
 
+/** COPY text for one batch of a scan's findings: what copyFindings streams, built anywhere (a parse thread). */
+export function encodeFindingRows(
+  scanId: number,
+  batch: readonly NewFinding[],
+  pendingUpToRank: number | null,
+): string {
+  const prefix = `${scanId}\t`;
+  let chunk = "";
+  for (const finding of batch) {
+    const pending = pendingUpToRank !== null && finding.severityRank <= pendingUpToRank;
+    chunk += `${prefix}${copyRow(finding)}${pending ? "pending" : "\\N"}\n`;
+  }
+  return chunk;
+}
+
+/** Findings as batches of rows, or as COPY text chunks already encoded for this scan. */
+export type FindingSource =
+  | Iterable<NewFinding[]>
+  | ((scanId: number, pendingUpToRank: number | null) => AsyncIterable<string>);
+
+async function* encoded(
+  source: Iterable<NewFinding[]>,
+  scanId: number,
+  pendingUpToRank: number | null,
+): AsyncGenerator<string> {
+  for (const batch of source) {
+    yield encodeFindingRows(scanId, batch, pendingUpToRank);
+    // Let the socket flush (and other requests run) while the next batch is built.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /**
- * Streams findings into one COPY on `connection` (inside its transaction). A batch iterator that
- * throws sends CopyFail, so PostgreSQL discards the rows and the transaction can be rolled back.
+ * Streams findings into one COPY on `connection` (inside its transaction). A source that throws
+ * sends CopyFail, so PostgreSQL discards the rows and the transaction can be rolled back.
  */
 export async function copyFindings(
   connection: pg.ClientBase,
   scanId: number,
-  batches: Iterable<NewFinding[]>,
+  source: FindingSource,
   pendingUpToRank: number | null,
 ): Promise<void> {
   const stream = connection.query(
@@ -108,17 +140,11 @@ export async function copyFindings(
   });
   // A failed COPY rejects `finished` before anyone awaits it; the rejection is read below.
   finished.catch(() => {});
-  const prefix = `${scanId}\t`;
+  const chunks =
+    typeof source === "function" ? source(scanId, pendingUpToRank) : encoded(source, scanId, pendingUpToRank);
   try {
-    for (const batch of batches) {
-      let chunk = "";
-      for (const finding of batch) {
-        const pending = pendingUpToRank !== null && finding.severityRank <= pendingUpToRank;
-        chunk += `${prefix}${copyRow(finding)}${pending ? "pending" : "\\N"}\n`;
-      }
+    for await (const chunk of chunks) {
       if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), finished]);
-      // Let the socket flush while the next batch is built, so PostgreSQL works in parallel.
-      else await new Promise((resolve) => setImmediate(resolve));
     }
   } catch (error) {
     stream.destroy(error as Error);

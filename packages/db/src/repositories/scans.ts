@@ -3,9 +3,9 @@ import { and, count, desc, eq, sql } from "drizzle-orm";
 import { type Executor, type Transaction, withConnection } from "../client.js";
 import { sqlState } from "../errors.js";
 import { containerFindings, containerScanReports, containerScans } from "../schema/index.js";
-import { copyFindings, type NewFinding } from "./copy-findings.js";
+import { copyFindings, type FindingSource, type NewFinding } from "./copy-findings.js";
 
-export type { NewFinding } from "./copy-findings.js";
+export { encodeFindingRows, type FindingSource, type NewFinding } from "./copy-findings.js";
 
 export type ScanRow = typeof containerScans.$inferSelect;
 export type NewScan = Omit<typeof containerScans.$inferInsert, "id" | "ingestedAt" | "uploadHash">;
@@ -64,14 +64,16 @@ export async function findScanByUploadHash(db: Executor, uploadHash: string): Pr
   return row;
 }
 
+type ScanFinish = { scan: NewScan; replacements: NewFinding[] };
+
 type InsertScanResult = { inserted: boolean; scan: ScanRow };
 
 type StreamedScan = {
   uploadHash: string;
-  /** Batches of new findings; may throw, which rolls everything back. */
-  findings: Iterable<NewFinding[]>;
+  /** Batches of new findings (or their COPY text); may throw, which rolls everything back. */
+  findings: FindingSource;
   /** Called once every batch was read: the scan row, and rows replacing already streamed ones. */
-  finish: () => { scan: NewScan; replacements: NewFinding[] };
+  finish: () => ScanFinish | Promise<ScanFinish>;
   report: Promise<StoredReport>;
   /** Findings up to this severity rank start with analysis status pending; null: none do. */
   pendingUpToRank: number | null;
@@ -139,7 +141,7 @@ async function writeScan(
   const scanId = (placeholder as { id: number }).id;
 
   await copy(scanId);
-  const { scan, replacements } = upload.finish();
+  const { scan, replacements } = await upload.finish();
   for (const finding of replacements) await replaceFinding(tx, scanId, finding);
 
   let row: ScanRow | undefined;
