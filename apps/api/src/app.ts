@@ -9,11 +9,16 @@ import {
   ErrorSchema,
   FindingDetailSchema,
   FindingSchema,
+  HTTP_DEFAULTS,
+  type HttpConfig,
   ScanSchema,
   type ServiceContext,
 } from "@vulntriage/core";
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
+import { answerExpectations, clientErrorHandler } from "./plugins/client-errors.js";
 import { registerErrorHandling } from "./plugins/error-handler.js";
+import { checkHosts, cutIdleBodies } from "./plugins/request-guards.js";
+import { DOCS_CSP, registerSecurityHeaders } from "./plugins/security-headers.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { cveRoutes } from "./routes/cve.js";
 import { findingsRoutes } from "./routes/findings.js";
@@ -29,12 +34,25 @@ export type AppOptions = {
   ctx: ServiceContext;
   maxReportBytes: number;
   loggerInstance?: FastifyServerOptions["loggerInstance"];
+  /** Timeouts, connection cap, Host check, CORS; HTTP_DEFAULTS for what is not given. */
+  http?: Partial<HttpConfig>;
 };
 
 /** Builds the API without listening: server.ts listens, tests use it as it is. */
 export async function buildApp(options: AppOptions) {
+  const http = { ...HTTP_DEFAULTS, ...options.http };
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: http.headersTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default, which would let a
+      // slow client overstay a 10 s limit threefold).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(http.headersTimeoutMs / 4)),
+      requireHostHeader: false,
+    },
+    clientErrorHandler,
     // Image names in paths are percent-encoded and can be long (registry, path, tag and digest).
     routerOptions: { maxParamLength: 8_192 },
     // Router errors (a path with broken percent-encoding) bypass setErrorHandler.
@@ -49,7 +67,12 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.server.maxConnections = http.maxConnections;
+  answerExpectations(app.server, options.maxReportBytes);
   registerErrorHandling(app, { maxReportBytes: options.maxReportBytes });
+  await registerSecurityHeaders(app, { corsOrigins: http.corsOrigins });
+  checkHosts(app, http.allowedHosts);
+  cutIdleBodies(app, http.bodyIdleTimeoutMs);
   app.addSchema(ErrorSchema);
   app.addSchema(ScanSchema);
   app.addSchema(FindingSchema);
@@ -78,7 +101,7 @@ export async function buildApp(options: AppOptions) {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP });
 
   await app.register(healthRoutes, { ctx: options.ctx });
   await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });

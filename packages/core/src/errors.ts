@@ -10,7 +10,8 @@ export type ErrorCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "dependency_unavailable";
+  | "dependency_unavailable"
+  | "misdirected_request";
 
 export class DomainError extends Error {
   readonly code: ErrorCode;

@@ -20,6 +20,7 @@ export * from "./findings/finding-dto.js";
 export * from "./findings/read-findings.js";
 export * from "./health.js";
 export * from "./jobs.js";
+export * from "./logging.js";
 export * from "./scans/image-name.js";
 export * from "./scans/ingest-report.js";
 export * from "./scans/read-scans.js";

@@ -2,6 +2,7 @@ import {
   DomainError,
   type ErrorBody,
   type ErrorCode,
+  failureSummary,
   MalformedBodyError,
   reportTooLarge,
 } from "@vulntriage/core";
@@ -17,6 +18,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   dependency_unavailable: 503,
+  misdirected_request: 421,
 };
 
 // Fastify's own errors that a client can cause, as the domain errors a client should read.
@@ -42,10 +44,15 @@ const CLIENT_ERROR_NAMES: Record<number, string> = {
 export function registerErrorHandling(app: FastifyInstance, options: { maxReportBytes: number }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = describeError(error, options.maxReportBytes);
+    // Above debug only what kind of failure it was: a driver error's message holds the SQL and its
+    // parameters, and a 4xx message may quote the report.
+    const where = { method: request.method, route: request.routeOptions.url };
     if (status >= 500) {
-      request.log.error({ err: error, url: request.url, method: request.method }, "request failed");
+      request.log.error({ ...where, status, failure: failureSummary(error) }, "request failed");
+      request.log.debug({ err: error }, "request failure details");
     } else {
-      request.log.info({ code: body.error, status }, body.message);
+      request.log.info({ ...where, status, code: body.error }, "request refused");
+      request.log.debug({ message: body.message }, "request refusal details");
     }
     return reply.status(status).send(body);
   });
