@@ -1,6 +1,12 @@
-import { type AnalysisQueue, analysisSettings, type Severity, silentLogger } from "@vulntriage/core";
+import {
+  type AnalysisQueue,
+  analysisSettings,
+  type HttpConfig,
+  type Severity,
+  silentLogger,
+} from "@vulntriage/core";
 import { createTestDatabase, listen, type TestDatabase } from "@vulntriage/test-utils";
-import { type App, buildApp } from "../src/app.js";
+import { type App, type AppOptions, buildApp } from "../src/app.js";
 
 export type TestApi = {
   url: string;
@@ -18,6 +24,8 @@ export type TestApiOptions = {
   model?: string;
   analyzeOnIngest?: boolean;
   analyzeMinSeverity?: Severity;
+  http?: Partial<HttpConfig>;
+  loggerInstance?: AppOptions["loggerInstance"];
 };
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -30,6 +38,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const app = await buildApp({
     ctx: { db: database.db, analysis, queue: options.queue, log: silentLogger },
     maxReportBytes: options.maxReportBytes ?? TEST_MAX_REPORT_BYTES,
+    ...(options.http ? { http: options.http } : {}),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : {}),
   });
   const url = await listen(app);
   return {
