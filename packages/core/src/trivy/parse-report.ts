@@ -387,7 +387,8 @@ function readTrivyVersion(report: JsonObject): string | null {
   return optionalString(trivy, "Version", "Trivy");
 }
 
-const EARLIEST_CREATED_AT = Date.parse("0001-01-01T00:00:00.000Z");
+const GO_ZERO_TIME = Date.parse("0001-01-01T00:00:00Z");
+const EARLIEST_CREATED_AT = Date.parse("0100-01-01T00:00:00.000Z");
 const LATEST_CREATED_AT = Date.parse("9999-12-31T23:59:59.999Z");
 
 function readCreatedAt(report: JsonObject): string | null {
@@ -395,10 +396,13 @@ function readCreatedAt(report: JsonObject): string | null {
   if (createdAt === null) return null;
   const time = Date.parse(createdAt);
   if (Number.isNaN(time)) throw new InvalidReportError("CreatedAt must be an RFC 3339 timestamp");
-  // RFC 3339 years have four digits; JavaScript reaches ±275,760 and PostgreSQL other bounds.
+  // Go writes an unset time as its zero value: no date, not a date in year 1.
+  if (time === GO_ZERO_TIME) return null;
+  // RFC 3339 years have four digits, and years before 100 come back from the database as 19xx or
+  // 20xx (the driver's date parsing); JavaScript and PostgreSQL reach much further either way.
   if (time < EARLIEST_CREATED_AT || time > LATEST_CREATED_AT) {
     throw new InvalidReportError(
-      `CreatedAt ${JSON.stringify(createdAt.slice(0, 40))} is out of range: a report date lies in the years 0001 to 9999`,
+      `CreatedAt ${JSON.stringify(createdAt.slice(0, 40))} is out of range: a report date lies in the years 0100 to 9999`,
     );
   }
   return new Date(time).toISOString();
