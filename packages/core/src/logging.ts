@@ -1,14 +1,12 @@
 import { sqlState } from "@vulntriage/db";
 
 // Credentials a request or an outbound call may carry, wherever a log line nests its headers.
-const SECRET_HEADERS = ["authorization", '"x-api-key"', "apiKey", "cookie"];
-const REDACT_PATHS = SECRET_HEADERS.flatMap((header) => [
-  `req.headers.${header}`,
-  `request.headers.${header}`,
-  `headers.${header}`,
-  `*.headers.${header}`,
-  `err.config.headers.${header}`,
-]);
+const SECRET_HEADERS = ["authorization", "x-api-key", "apiKey", "cookie"];
+const REDACT_PATHS = SECRET_HEADERS.flatMap((header) =>
+  ["req.headers", "request.headers", "headers", "*.headers", "err.config.headers"].map(
+    (parent) => `${parent}["${header}"]`,
+  ),
+);
 
 /** pino options for the API and the worker: the level, and credentials never written. */
 export function loggerOptions(level: string, base?: Record<string, string>) {
