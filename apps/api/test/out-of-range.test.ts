@@ -57,7 +57,7 @@ describe("out-of-range numbers and dates", () => {
       body: '{"status":"failed","scan_id":1e20}',
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toBe("invalid_request");
+    expect(((await response.json()) as { error: string }).error).toBe("invalid_request");
   });
 
   it.each([
