@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./helpers.js";
-import { requestWithHeaders } from "./raw-http.js";
+import { openRaw, parseAnswer, requestWithHeaders } from "./raw-http.js";
 
 describe("security headers, Host check and CORS", () => {
   let plain: TestApi;
@@ -81,6 +81,15 @@ describe("security headers, Host check and CORS", () => {
       expect(body.error).toBe("misdirected_request");
       expect(body.message).toMatch(/ALLOWED_HOSTS/);
     }
+  });
+
+  it("should refuse an HTTP/1.0 request without Host when ALLOWED_HOSTS is set", async () => {
+    const connection = await openRaw(guarded.url);
+    connection.send("GET /api/container/scans HTTP/1.0\r\n\r\n");
+    await connection.closed;
+    const answer = parseAnswer(connection.received());
+    expect(answer.statusLine).toMatch(/^HTTP\/1\.[01] 421 /);
+    expect(JSON.parse(answer.body).error).toBe("misdirected_request");
   });
 
   it("should leave /health open to probes that address the server by another name", async () => {

@@ -10,12 +10,12 @@ import { answerOnSocket } from "./client-errors.js";
 export function checkHosts(app: FastifyInstance, allowedHosts: string[] | null): void {
   const allowed = allowedHosts ? new Set(allowedHosts) : null;
   app.addHook("onRequest", async (request) => {
-    if (!request.headers.host) {
-      if (request.raw.httpVersion === "1.1") throw new InvalidRequestError("the Host header is required");
-      return;
-    }
+    const host = request.headers.host;
+    if (!host && request.raw.httpVersion === "1.1")
+      throw new InvalidRequestError("the Host header is required");
     if (!allowed || request.routeOptions.url === "/health") return;
-    if (allowed.has(request.host.toLowerCase()) || allowed.has(request.hostname.toLowerCase())) return;
+    if (host && (allowed.has(request.host.toLowerCase()) || allowed.has(request.hostname.toLowerCase())))
+      return;
     throw new DomainError(
       "misdirected_request",
       `this server does not answer for host ${JSON.stringify(request.hostname.slice(0, 100))} (ALLOWED_HOSTS)`,
