@@ -11,12 +11,17 @@ import {
   ErrorSchema,
   FindingDetailSchema,
   FindingSchema,
+  HTTP_DEFAULTS,
+  type HttpConfig,
   ScanSchema,
   type ServiceContext,
 } from "@vulntriage/core";
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { type AccessControlOptions, registerAccessControl } from "./plugins/access-control.js";
+import { answerExpectations, clientErrorHandler } from "./plugins/client-errors.js";
 import { registerErrorHandling } from "./plugins/error-handler.js";
+import { checkHosts, cutIdleBodies } from "./plugins/request-guards.js";
+import { DOCS_CSP, registerSecurityHeaders } from "./plugins/security-headers.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { cveRoutes } from "./routes/cve.js";
 import { findingsRoutes } from "./routes/findings.js";
@@ -39,14 +44,27 @@ export type AppOptions = {
   docs?: boolean;
   /** How long what was read about a key is trusted (default 5 s). */
   authCacheMs?: number;
+  /** Timeouts, connection cap, Host check, CORS; HTTP_DEFAULTS for what is not given. */
+  http?: Partial<HttpConfig>;
 };
 
 const DEFAULT_LIMITS = { uploadsPerMinute: 30, readsPerMinute: 1_200, refreshPerMinute: 30 };
 
 /** Builds the API without listening: server.ts listens, tests use it as it is. */
 export async function buildApp(options: AppOptions) {
+  const http = { ...HTTP_DEFAULTS, ...options.http };
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: http.headersTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default, which would let a
+      // slow client overstay a 10 s limit threefold).
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(http.headersTimeoutMs / 4)),
+      requireHostHeader: false,
+    },
+    clientErrorHandler,
     // Image names in paths are percent-encoded and can be long (registry, path, tag and digest).
     routerOptions: { maxParamLength: 8_192 },
     // Router errors (a path with broken percent-encoding) bypass setErrorHandler.
@@ -61,7 +79,12 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.server.maxConnections = http.maxConnections;
+  answerExpectations(app.server, options.maxReportBytes);
   registerErrorHandling(app, { maxReportBytes: options.maxReportBytes });
+  await registerSecurityHeaders(app, { corsOrigins: http.corsOrigins });
+  checkHosts(app, http.allowedHosts);
+  cutIdleBodies(app, http.bodyIdleTimeoutMs);
   const authenticator = createAuthenticator(options.ctx.db, { cacheMs: options.authCacheMs });
   // Before swagger and the routes: its onRoute hook gives each route its access and documents it.
   await registerAccessControl(app, {
@@ -108,7 +131,9 @@ export async function buildApp(options: AppOptions) {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
     },
   });
-  if (options.docs !== false) await app.register(swaggerUi, { routePrefix: "/docs" });
+  if (options.docs !== false) {
+    await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP });
+  }
 
   await app.register(healthRoutes, { ctx: options.ctx });
   await app.register(scansRoutes, { ctx: options.ctx, maxReportBytes: options.maxReportBytes });

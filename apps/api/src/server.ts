@@ -1,4 +1,10 @@
-import { listApiKeys, loadConfigOrExit, openServiceContext } from "@vulntriage/core";
+import {
+  failureSummary,
+  listApiKeys,
+  loadConfigOrExit,
+  loggerOptions,
+  openServiceContext,
+} from "@vulntriage/core";
 import closeWithGrace from "close-with-grace";
 import { Redis } from "ioredis";
 import { pino } from "pino";
@@ -6,7 +12,7 @@ import { buildApp } from "./app.js";
 import { logAuthMode } from "./plugins/auth-mode-log.js";
 
 const config = loadConfigOrExit();
-const log = pino({ level: config.logLevel });
+const log = pino(loggerOptions(config.logLevel));
 const { ctx, close } = await openServiceContext(config, "api", log);
 
 // The rate limits' counters, shared by every API replica. No offline queue: while Redis is away a
@@ -23,6 +29,7 @@ const app = await buildApp({
     keyPrefix: config.queuePrefix,
   },
   docs: config.docs,
+  http: config.http,
 });
 app.addHook("onClose", async () => {
   limitsRedis.disconnect();
@@ -42,8 +49,10 @@ app.addHook("onSend", async (_request, reply) => {
 // SIGTERM stops accepting connections, lets in-flight uploads finish (they hold a parse thread and
 // a COPY) for up to SHUTDOWN_GRACE_MS, then closes the pools; past the grace the process exits 1.
 closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, "closing after an unexpected error");
-  else app.log.info({ signal }, "shutting down");
+  if (err) {
+    app.log.error({ failure: failureSummary(err) }, "closing after an unexpected error");
+    app.log.debug({ err }, "unexpected error details");
+  } else app.log.info({ signal }, "shutting down");
   await app.close();
 });
 

@@ -1,4 +1,10 @@
-import { type AnalysisQueue, analysisSettings, type Severity, silentLogger } from "@vulntriage/core";
+import {
+  type AnalysisQueue,
+  analysisSettings,
+  type HttpConfig,
+  type Severity,
+  silentLogger,
+} from "@vulntriage/core";
 import { createTestDatabase, listen, type TestDatabase } from "@vulntriage/test-utils";
 import { type App, type AppOptions, buildApp } from "../src/app.js";
 
@@ -20,6 +26,8 @@ export type TestApiOptions = {
   analyzeMinSeverity?: Severity;
   access?: AppOptions["access"];
   authCacheMs?: number;
+  http?: Partial<HttpConfig>;
+  loggerInstance?: AppOptions["loggerInstance"];
 };
 
 /** Limits no test reaches, for the tests that are not about limits. */
@@ -42,6 +50,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     // Tests upload and read far faster than any limit allows; the limits have tests of their own.
     access: { limits: UNLIMITED, ...options.access },
     authCacheMs: options.authCacheMs,
+    ...(options.http ? { http: options.http } : {}),
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : {}),
   });
   const url = await listen(app);
   return {

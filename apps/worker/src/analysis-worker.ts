@@ -2,6 +2,7 @@ import {
   ANALYSIS_QUEUE,
   type Analyzer,
   analyzePrompt,
+  failureSummary,
   type JobCatalog,
   type JobName,
   PausedAnalysisError,
@@ -105,10 +106,10 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
       maxStalledCount: 3,
     },
   );
-  worker.on("error", (error) => ctx.log.error({ err: error.message }, "worker error"));
+  worker.on("error", (error) => ctx.log.error({ failure: failureSummary(error) }, "worker error"));
   worker.on("failed", (job, error) =>
     ctx.log.warn(
-      { job: job?.name, id: job?.id, attempts: job?.attemptsMade, err: error.message },
+      { job: job?.name, id: job?.id, attempts: job?.attemptsMade, failure: failureSummary(error) },
       "job failed",
     ),
   );
@@ -119,7 +120,7 @@ export function startAnalysisWorker(options: AnalysisWorkerOptions): AnalysisWor
       (result) => {
         if (result.scans || result.prompts) ctx.log.info(result, "reconciled pending analyses");
       },
-      (error) => ctx.log.warn({ err: (error as Error).message }, "reconcile failed; will try again"),
+      (error) => ctx.log.warn({ failure: failureSummary(error) }, "reconcile failed; will try again"),
     );
   void runReconcile();
   const timer = setInterval(runReconcile, options.reconcileIntervalMs);
@@ -160,7 +161,7 @@ function trackOutages(log: ServiceContext["log"], pause: { firstMs: number; maxM
       if (current?.what !== what) {
         current = { what, since: Date.now() };
         log.warn(
-          { dependency: what, err: error.message },
+          { dependency: what, failure: failureSummary(error) },
           `${what === "ollama" ? "Ollama" : "PostgreSQL"} is not answering: analyses wait and resume when it does`,
         );
       }

@@ -3,6 +3,7 @@ import {
   type EnrichmentJobCatalog,
   type EnrichmentSources,
   enrichScan,
+  failureSummary,
   type ServiceContext,
 } from "@vulntriage/core";
 import { isDatabaseUnavailable } from "@vulntriage/db";
@@ -56,9 +57,12 @@ export function startEnrichmentWorker(options: EnrichmentWorkerOptions): { close
       stalledInterval: options.lockMs,
     },
   );
-  worker.on("error", (error) => ctx.log.error({ err: error.message }, "enrichment worker error"));
+  worker.on("error", (error) => ctx.log.error({ failure: failureSummary(error) }, "enrichment worker error"));
   worker.on("failed", (job, error) =>
-    ctx.log.warn({ id: job?.id, attempts: job?.attemptsMade, err: error.message }, "enrichment job failed"),
+    ctx.log.warn(
+      { id: job?.id, attempts: job?.attemptsMade, failure: failureSummary(error) },
+      "enrichment job failed",
+    ),
   );
   return {
     close: async () => {

@@ -3,6 +3,7 @@ import {
   createOllamaPool,
   enrichmentSources,
   loadConfigOrExit,
+  loggerOptions,
   openServiceContext,
 } from "@vulntriage/core";
 import { Redis } from "ioredis";
@@ -11,7 +12,7 @@ import { startAnalysisWorker } from "./analysis-worker.js";
 import { startEnrichmentWorker } from "./enrichment-worker.js";
 
 const config = loadConfigOrExit();
-const log = pino({ level: config.logLevel, base: { process: "worker" } });
+const log = pino(loggerOptions(config.logLevel, { process: "worker" }));
 const { ctx, close } = await openServiceContext(config, "worker", log);
 const running = startAnalysisWorker({
   ctx,

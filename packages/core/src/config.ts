@@ -18,6 +18,34 @@ export type EnrichmentConfig = {
   waitMs: number;
 };
 
+/** The API's HTTP server: timeouts, connection cap, Host check and CORS. */
+export type HttpConfig = {
+  /** The whole request, headers and body, must arrive within this (slow bodies). */
+  requestTimeoutMs: number;
+  /** The headers must arrive within this (slow headers, sockets that never send). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive socket is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A body that stops arriving for this long is cut off. */
+  bodyIdleTimeoutMs: number;
+  /** Sockets open at once; more are refused. */
+  maxConnections: number;
+  /** Host names (optionally host:port) the API answers for; null: any. */
+  allowedHosts: string[] | null;
+  /** Origins allowed cross-origin requests; null: CORS is off. */
+  corsOrigins: string[] | null;
+};
+
+export const HTTP_DEFAULTS: HttpConfig = {
+  requestTimeoutMs: 120_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 10_000,
+  bodyIdleTimeoutMs: 30_000,
+  maxConnections: 1_024,
+  allowedHosts: null,
+  corsOrigins: null,
+};
+
 export type Config = {
   databaseUrl: string;
   redisUrl: string;
@@ -50,6 +78,7 @@ export type Config = {
   authMode: "required" | "off" | "auto";
   docs: boolean;
   rateLimits: { uploadsPerMinute: number; readsPerMinute: number; refreshPerMinute: number };
+  http: HttpConfig;
 };
 
 export class ConfigError extends Error {
@@ -115,6 +144,34 @@ export function loadConfig(env: Env = process.env): Config {
         : new Invalid(`must be one of ${values.join(", ")}`);
     };
   const text = (raw: string): string => raw;
+  const list =
+    (check: (item: string) => string | undefined) =>
+    (raw: string): string[] | Invalid => {
+      const items = raw
+        .split(",")
+        .map((item) => item.trim().toLowerCase().replace(/\/+$/, ""))
+        .filter(Boolean);
+      for (const item of items) {
+        const problem = check(item);
+        if (problem) return new Invalid(`${item}: ${problem}`);
+      }
+      return items.length > 0 ? items : new Invalid("must list at least one entry");
+    };
+  const hostEntry = (item: string) =>
+    /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(item)
+      ? undefined
+      : "must be a host name or host:port";
+  const originEntry = (item: string) => {
+    if (item === "*") return undefined;
+    try {
+      const origin = new URL(item);
+      return ["http:", "https:"].includes(origin.protocol) && origin.origin === item.replace(/\/$/, "")
+        ? undefined
+        : "must be an origin like https://app.example.com (scheme, host and optional port)";
+    } catch {
+      return "must be an origin like https://app.example.com";
+    }
+  };
   const servers = (raw: string): OllamaServer[] | Invalid => {
     const parsed: OllamaServer[] = [];
     for (const entry of raw.split(",").map((e) => e.trim())) {
@@ -201,7 +258,38 @@ export function loadConfig(env: Env = process.env): Config {
       readsPerMinute: read("RATE_LIMIT_READS_PER_MINUTE", 1_200, integer(1, 1_000_000)),
       refreshPerMinute: read("RATE_LIMIT_REFRESH_PER_MINUTE", 30, integer(1, 1_000_000)),
     },
+    http: {
+      requestTimeoutMs: read(
+        "HTTP_REQUEST_TIMEOUT_MS",
+        HTTP_DEFAULTS.requestTimeoutMs,
+        integer(1_000, 3_600_000),
+      ),
+      headersTimeoutMs: read(
+        "HTTP_HEADERS_TIMEOUT_MS",
+        HTTP_DEFAULTS.headersTimeoutMs,
+        integer(1_000, 600_000),
+      ),
+      keepAliveTimeoutMs: read(
+        "HTTP_KEEP_ALIVE_TIMEOUT_MS",
+        HTTP_DEFAULTS.keepAliveTimeoutMs,
+        integer(1_000, 600_000),
+      ),
+      bodyIdleTimeoutMs: read(
+        "HTTP_BODY_IDLE_TIMEOUT_MS",
+        HTTP_DEFAULTS.bodyIdleTimeoutMs,
+        integer(1_000, 600_000),
+      ),
+      maxConnections: read("HTTP_MAX_CONNECTIONS", HTTP_DEFAULTS.maxConnections, integer(1, 1_000_000)),
+      allowedHosts: read<string[] | null>("ALLOWED_HOSTS", null, list(hostEntry)),
+      corsOrigins: read<string[] | null>("CORS_ORIGINS", null, list(originEntry)),
+    },
   };
+  // Node refuses a headers timeout longer than the request timeout.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS=${config.http.headersTimeoutMs} must not exceed HTTP_REQUEST_TIMEOUT_MS=${config.http.requestTimeoutMs}`,
+    );
+  }
   // Enough jobs at once to keep every server's slots busy; more would only wait for a slot.
   config.workerConcurrency = read(
     "WORKER_CONCURRENCY",

@@ -35,6 +35,8 @@ export type Logger = {
   warn: (details: object, message: string) => void;
   error: (details: object, message: string) => void;
   info: (details: object, message: string) => void;
+  /** Where a failure's full details go (SQL, parameters, stacks); absent: nowhere. */
+  debug?: (details: object, message: string) => void;
 };
 
 export const silentLogger: Logger = { warn: () => {}, error: () => {}, info: () => {} };

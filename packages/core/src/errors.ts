@@ -15,7 +15,8 @@ export type ErrorCode =
   | "forbidden"
   | "conflict"
   | "rate_limited"
-  | "busy";
+  | "busy"
+  | "misdirected_request";
 
 export class DomainError extends Error {
   readonly code: ErrorCode;

@@ -1,19 +1,27 @@
 import { pingDatabase } from "@vulntriage/db";
 import type { ServiceContext } from "./context.js";
 
-export type Health = { ok: boolean; checks: Record<string, string> };
+/** Each dependency: "ok" or "unavailable". */
+export type Health = { ok: boolean; checks: Record<string, "ok" | "unavailable"> };
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 export async function checkHealth(args: { ctx: ServiceContext }): Promise<Health> {
   const { ctx } = args;
-  const checks: Record<string, string> = {};
+  const checks: Health["checks"] = {};
   const [postgres, redis] = await Promise.all([
     probe(() => pingDatabase(ctx.healthDb ?? ctx.db)),
     ctx.queue ? probe(() => (ctx.queue as NonNullable<typeof ctx.queue>).ping()) : undefined,
   ]);
-  checks.postgres = postgres;
-  if (redis !== undefined) checks.redis = redis;
+  // The reason (an address, a driver message) is for the log, never for the answer.
+  for (const [name, outcome] of [
+    ["postgres", postgres],
+    ["redis", redis],
+  ] as const) {
+    if (outcome === undefined) continue;
+    checks[name] = outcome === "ok" ? "ok" : "unavailable";
+    if (outcome !== "ok") ctx.log.debug?.({ dependency: name, reason: outcome }, "health check failed");
+  }
   return { ok: Object.values(checks).every((v) => v === "ok"), checks };
 }
 

@@ -38,7 +38,55 @@ describe(loadConfig.name, () => {
       authMode: "auto",
       docs: true,
       rateLimits: { uploadsPerMinute: 30, readsPerMinute: 1_200, refreshPerMinute: 30 },
+      http: {
+        requestTimeoutMs: 120_000,
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 10_000,
+        bodyIdleTimeoutMs: 30_000,
+        maxConnections: 1_024,
+        allowedHosts: null,
+        corsOrigins: null,
+      },
     });
+  });
+
+  it("should read the HTTP server's timeouts, Host list and CORS origins", () => {
+    const config = loadConfig({
+      HTTP_REQUEST_TIMEOUT_MS: "60000",
+      HTTP_HEADERS_TIMEOUT_MS: "5000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "75000",
+      HTTP_BODY_IDLE_TIMEOUT_MS: "2000",
+      HTTP_MAX_CONNECTIONS: "100",
+      ALLOWED_HOSTS: " API.example.com, 127.0.0.1:3000 ,[::1]",
+      CORS_ORIGINS: "https://App.example.com/, http://localhost:5173",
+    });
+    expect(config.http).toEqual({
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 75_000,
+      bodyIdleTimeoutMs: 2_000,
+      maxConnections: 100,
+      allowedHosts: ["api.example.com", "127.0.0.1:3000", "[::1]"],
+      corsOrigins: ["https://app.example.com", "http://localhost:5173"],
+    });
+  });
+
+  it.each([
+    ["ALLOWED_HOSTS", "https://api.example.com"],
+    ["ALLOWED_HOSTS", "a b"],
+    ["ALLOWED_HOSTS", ","],
+    ["CORS_ORIGINS", "app.example.com"],
+    ["CORS_ORIGINS", "https://app.example.com/path"],
+    ["HTTP_HEADERS_TIMEOUT_MS", "10"],
+    ["HTTP_MAX_CONNECTIONS", "0"],
+  ])("should refuse %s=%s", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it("should refuse a headers timeout longer than the request timeout", () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: "30000", HTTP_REQUEST_TIMEOUT_MS: "20000" })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS=30000 must not exceed HTTP_REQUEST_TIMEOUT_MS=20000/,
+    );
   });
 
   it("should read and normalise every variable", () => {

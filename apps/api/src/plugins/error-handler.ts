@@ -3,6 +3,7 @@ import {
   DomainError,
   type ErrorBody,
   type ErrorCode,
+  failureSummary,
   MalformedBodyError,
   reportTooLarge,
 } from "@vulntriage/core";
@@ -23,6 +24,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   rate_limited: 429,
   busy: 503,
+  misdirected_request: 421,
 };
 
 // Fastify's own errors that a client can cause, as the domain errors a client should read.
@@ -49,11 +51,16 @@ export function registerErrorHandling(app: FastifyInstance, options: { maxReport
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = describeError(error, options.maxReportBytes);
     if (error instanceof BusyError) reply.header("retry-after", String(error.retryAfterSeconds));
+    // Above debug only what kind of failure it was: a driver error's message holds the SQL and its
+    // parameters, and a 4xx message may quote the report.
+    const where = { method: request.method, route: request.routeOptions.url };
     // Refusing an upload while at the cap is the server working as designed, not a failure.
     if (status >= 500 && !(error instanceof BusyError)) {
-      request.log.error({ err: error, url: request.url, method: request.method }, "request failed");
+      request.log.error({ ...where, status, failure: failureSummary(error) }, "request failed");
+      request.log.debug({ err: error }, "request failure details");
     } else {
-      request.log.info({ code: body.error, status }, body.message);
+      request.log.info({ ...where, status, code: body.error }, "request refused");
+      request.log.debug({ message: body.message }, "request refusal details");
     }
     return reply.status(status).send(body);
   });

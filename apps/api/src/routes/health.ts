@@ -4,8 +4,8 @@ import { Type } from "typebox";
 
 export type HealthRoutesOptions = { ctx: ServiceContext };
 
-const Checks = Type.Record(Type.String(), Type.String(), {
-  description: "Each dependency: ok, or why it is not",
+const Checks = Type.Record(Type.String(), Type.Enum(["ok", "unavailable"]), {
+  description: "Each dependency: ok or unavailable (the reason is logged at debug, never shown)",
 });
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { ctx }) => {

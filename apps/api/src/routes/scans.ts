@@ -12,7 +12,7 @@ import {
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { acceptReportBodies } from "../plugins/report-body.js";
-import { errorRef, ImageNameParam, scanRef } from "../schemas/common.js";
+import { errorRef, ImageNameParam, OffsetParam, scanRef } from "../schemas/common.js";
 import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
 
 export type ScansRoutesOptions = { ctx: ServiceContext; maxReportBytes: number };
@@ -94,7 +94,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         summary: "List scans, newest first",
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: OffsetParam,
         }),
         response: { 200: ScanPageSchema, 400: errorRef, 503: errorRef },
       },
@@ -132,7 +132,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         params: Type.Object({ identifier: ImageNameParam }),
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: OffsetParam,
           severity: Type.Optional(
             Type.String({ description: "Comma-separated severities, e.g. CRITICAL,HIGH", maxLength: 100 }),
           ),

@@ -7,7 +7,11 @@ import { verb } from "../verb.js";
 export const AnalysisRetryRequestSchema = Type.Object(
   {
     scan_id: Type.Optional(
-      Type.Integer({ minimum: 1, description: "Only the failed questions of this scan" }),
+      Type.Integer({
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: "Only the failed questions of this scan",
+      }),
     ),
     status: Type.Literal("failed", { description: "Which analyses to ask again: the failed ones" }),
   },

@@ -5,6 +5,7 @@ import { InvalidReportError, MalformedJsonError, UnsupportedReportError } from "
 import { imageNameProblem } from "../scans/image-name.js";
 import { canonicalJson, canonicalObject, compareKeys } from "./canonical-json.js";
 import { SEVERITIES, type Severity, severityRank } from "./severity.js";
+import { cleanText, hasUnstorableText, storableJson } from "./storable-text.js";
 
 type ReportFormat = "v2" | "legacy";
 
@@ -386,11 +387,24 @@ function readTrivyVersion(report: JsonObject): string | null {
   return optionalString(trivy, "Version", "Trivy");
 }
 
+const GO_ZERO_TIME = Date.parse("0001-01-01T00:00:00Z");
+const EARLIEST_CREATED_AT = Date.parse("0100-01-01T00:00:00.000Z");
+const LATEST_CREATED_AT = Date.parse("9999-12-31T23:59:59.999Z");
+
 function readCreatedAt(report: JsonObject): string | null {
   const createdAt = optionalString(report, "CreatedAt", "");
   if (createdAt === null) return null;
   const time = Date.parse(createdAt);
   if (Number.isNaN(time)) throw new InvalidReportError("CreatedAt must be an RFC 3339 timestamp");
+  // Go writes an unset time as its zero value: no date, not a date in year 1.
+  if (time === GO_ZERO_TIME) return null;
+  // RFC 3339 years have four digits, and years before 100 come back from the database as 19xx or
+  // 20xx (the driver's date parsing); JavaScript and PostgreSQL reach much further either way.
+  if (time < EARLIEST_CREATED_AT || time > LATEST_CREATED_AT) {
+    throw new InvalidReportError(
+      `CreatedAt ${JSON.stringify(createdAt.slice(0, 40))} is out of range: a report date lies in the years 0100 to 9999`,
+    );
+  }
   return new Date(time).toISOString();
 }
 
@@ -411,33 +425,6 @@ function readStringArray(object: JsonObject, key: string, path: string): string[
     if (typeof value[i] !== "string") throw new InvalidReportError(`${path}.${key}[${i}] must be a string`);
   }
   return value as string[];
-}
-
-// PostgreSQL text and jsonb cannot hold U+0000 or unpaired surrogates; JSON.stringify writes both
-// as \u escapes, so their presence in canonical text is cheap to detect.
-const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
-
-function hasUnstorableText(canonical: string): boolean {
-  return UNSTORABLE_ESCAPE.test(canonical);
-}
-
-function cleanText(value: string): string {
-  return value.replaceAll("\u0000", "\uFFFD").toWellFormed();
-}
-
-function cleanDeep(value: Json): Json {
-  if (typeof value === "string") return cleanText(value);
-  if (Array.isArray(value)) return value.map(cleanDeep);
-  if (isObject(value)) {
-    const out: JsonObject = {};
-    for (const key of Object.keys(value)) out[cleanText(key)] = cleanDeep(value[key] as Json);
-    return out;
-  }
-  return value;
-}
-
-function storableJson(canonical: string, needsCleaning: boolean, original: Json): string {
-  return needsCleaning ? canonicalJson(cleanDeep(original)) : canonical;
 }
 
 function isObject(value: Json | undefined): value is JsonObject {

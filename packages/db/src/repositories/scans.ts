@@ -26,6 +26,11 @@ export async function findScanById(db: Executor, id: number): Promise<ScanRow | 
   return row;
 }
 
+// The report's own time when it has one: an old report uploaded late is not the image's latest.
+// The same expression as container_scans_image_latest_idx, so the index serves the order.
+const newestFirst = sql`coalesce(${containerScans.reportCreatedAt}, ${containerScans.ingestedAt})`;
+
+/** The newest report of an image (CreatedAt, else ingest time), the last ingested of equals. */
 export async function findLatestScanByImageName(
   db: Executor,
   imageName: string,
@@ -34,7 +39,7 @@ export async function findLatestScanByImageName(
     .select()
     .from(containerScans)
     .where(eq(containerScans.imageName, imageName))
-    .orderBy(desc(containerScans.ingestedAt), desc(containerScans.id))
+    .orderBy(desc(newestFirst), desc(containerScans.id))
     .limit(1);
   return row;
 }

@@ -54,7 +54,14 @@ export const containerScans = pgTable(
     uniqueIndex("container_scans_report_hash_key").on(t.reportHash),
     index("container_scans_upload_hash_idx").on(t.uploadHash),
     index("container_scans_ingested_idx").on(t.ingestedAt.desc(), t.id.desc()),
-    index("container_scans_image_name_idx").on(t.imageName, t.ingestedAt.desc(), t.id.desc()),
+    // An image's latest scan is its newest report (CreatedAt, else the ingest time), then the last
+    // ingested: findLatestScanByImageName reads this index's first entry.
+    index("container_scans_image_latest_idx").on(
+      t.imageName,
+      sql`coalesce(${t.reportCreatedAt}, ${t.ingestedAt}) desc`,
+      // NULLS FIRST is what ORDER BY id DESC means; the planner needs the index to say the same.
+      t.id.desc().nullsFirst(),
+    ),
     index("container_scans_unenriched_idx").on(t.id).where(sql`${t.enrichedAt} is null`),
   ],
 );

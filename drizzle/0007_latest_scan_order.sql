@@ -1,0 +1,2 @@
+DROP INDEX "container_scans_image_name_idx";--> statement-breakpoint
+CREATE INDEX "container_scans_image_latest_idx" ON "container_scans" USING btree ("image_name",coalesce("report_created_at", "ingested_at") desc,"id" DESC NULLS FIRST);
