@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { builtEntry, deleteKeys, REPO_ROOT, redisUrl } from "@vulntriage/test-utils";
+import { deleteKeys, redisUrl, spawnBuiltService } from "@vulntriage/test-utils";
 import type pg from "pg";
 
 export type ApiProcess = {
@@ -21,42 +20,27 @@ export async function startApiProcess(
 ): Promise<ApiProcess> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const prefix = `test-${randomBytes(6).toString("hex")}`;
-  const child = spawn(process.execPath, [builtEntry("apps/api/dist/server.js")], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl(),
-      QUEUE_PREFIX: prefix,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      // No test ever sends a request off this machine.
-      ENRICHMENT: "offline",
-      LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const service = spawnBuiltService("apps/api/dist/server.js", {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: prefix,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    // No test ever sends a request off this machine.
+    ENRICHMENT: "offline",
+    LOG_LEVEL: "warn",
+    ...env,
   });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = once(child, "exit").then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
+  const { child, exited, output } = service;
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited at start:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the API exited at start:\n${output()}`);
     const health = await fetch(`${url}/health`).catch(() => undefined);
     if (health?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`the API did not become healthy:\n${output}`);
+      throw new Error(`the API did not become healthy:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -64,15 +48,10 @@ export async function startApiProcess(
     url,
     child,
     prefix,
-    output: () => output,
+    output,
     exited,
     stop: async (graceMs = 15_000) => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-        await exited;
-        clearTimeout(timer);
-      }
+      await service.stop(graceMs);
       await deleteKeys(prefix);
     },
   };

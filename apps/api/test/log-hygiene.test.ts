@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { failureSummary, loggerOptions } from "@vulntriage/core";
+import { createApiKey, failureSummary, loggerOptions } from "@vulntriage/core";
 import { findScanById } from "@vulntriage/db";
 import { readTrivyFixture } from "@vulntriage/test-utils";
 import { pino } from "pino";
@@ -46,10 +46,14 @@ describe("what the logs say", () => {
 
   describe("through the API", () => {
     let api: TestApi;
+    // A real key, so that the requests get past the access check and the token is worth hiding.
+    let token: string;
     const captured = capturingLogger();
 
     beforeAll(async () => {
-      api = await startTestApi({ loggerInstance: captured.log });
+      api = await startTestApi({ loggerInstance: captured.log, access: { authMode: "required" } });
+      const ctx = { db: api.database.db, log: { info() {}, warn() {}, error() {} } } as never;
+      ({ token } = await createApiKey({ ctx, input: { name: "log-test", scopes: ["admin"] } }));
       // A constraint the ingest's UPDATE breaks: a real database error, with the image name among
       // the statement's parameters.
       await api.database.pool.query(
@@ -64,7 +68,7 @@ describe("what the logs say", () => {
       const report = JSON.parse(readTrivyFixture("trivy/main/alpine-310.json.golden").toString("utf8"));
       report.ArtifactName = MARKER;
       const answer = await uploadReport(api.url, JSON.stringify(report), {
-        headers: { authorization: `Bearer ${TOKEN}`, "x-api-key": TOKEN },
+        headers: { authorization: `Bearer ${token}`, "x-api-key": token },
       });
       expect(answer.status).toBe(500);
       expect(answer.body).toEqual({
@@ -85,20 +89,20 @@ describe("what the logs say", () => {
         api.url,
         `{"SchemaVersion":2,"Results":[{"Vulnerabilities":[{"PkgName":"p","Severity":"${MARKER}"}]}]}`,
         {
-          headers: { authorization: `Bearer ${TOKEN}` },
+          headers: { authorization: `Bearer ${token}` },
         },
       );
       expect(answer.status).toBe(422);
       expect(answer.body.message).toContain(MARKER);
       const broken = await uploadReport(api.url, `{"SchemaVersion":2,"Results":[${MARKER}`, {
-        headers: { "x-api-key": TOKEN },
+        headers: { "x-api-key": token },
       });
       expect(broken.status).toBe(400);
     });
 
     it("should have written no token anywhere, and no SQL, parameter, report text or stack at info or above", () => {
       expect(captured.lines.length).toBeGreaterThan(5);
-      for (const line of captured.lines) expect(line.text).not.toContain(TOKEN);
+      for (const line of captured.lines) expect(line.text).not.toContain(token);
       for (const line of captured.lines.filter((l) => l.level >= INFO)) {
         expect(line.text).not.toContain(MARKER);
         expect(line.text).not.toMatch(/Failed query|params:|container_scans|\binsert into\b|\bupdate "/i);

@@ -1,4 +1,4 @@
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,6 @@ import {
 } from "@vulntriage/core";
 import { loadQuestionSources } from "@vulntriage/db";
 import {
-  builtEntry,
   corpusEntryFor,
   createTestDatabase,
   deleteKeys,
@@ -29,6 +28,8 @@ import {
   listen,
   REPO_ROOT,
   redisUrl,
+  type ServiceProcess,
+  spawnBuiltService,
   startFakeOllama,
   type TestDatabase,
   TS_SOURCE_EXEC_ARGV,
@@ -336,14 +337,7 @@ export function chatRequestsFor(fake: FakeOllama, user: string): FakeOllamaReque
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export type WorkerProcess = {
-  child: ChildProcess;
-  /** What the process wrote to stdout and stderr so far. */
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM (SIGKILL if it has not exited after `graceMs`), then waits for the exit. */
-  stop: (graceMs?: number) => Promise<void>;
-};
+export type WorkerProcess = ServiceProcess;
 
 /** The real worker, compiled (`apps/worker/dist/main.js`), as its own process, on the stack's database and queue. */
 export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
@@ -356,44 +350,20 @@ export function spawnApiProcess(stack: Stack, port: number, env: Record<string, 
 }
 
 function spawnService(entry: string, stack: Stack, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [builtEntry(entry)], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: stack.database.url,
-      REDIS_URL: redisUrl(),
-      QUEUE_PREFIX: stack.prefix,
-      OLLAMA_HOST: stack.fake.url,
-      // No test ever sends a request off this machine.
-      ENRICHMENT: "offline",
-      OLLAMA_MODEL: stack.ctx.analysis.prompt.model,
-      WORKER_LOCK_MS: "2000",
-      LLM_RETRY_DELAY_MS: "100",
-      LOG_LEVEL: "warn",
-      RECONCILE_INTERVAL_MS: "1000",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  return spawnBuiltService(entry, {
+    DATABASE_URL: stack.database.url,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: stack.prefix,
+    OLLAMA_HOST: stack.fake.url,
+    // No test ever sends a request off this machine.
+    ENRICHMENT: "offline",
+    OLLAMA_MODEL: stack.ctx.analysis.prompt.model,
+    WORKER_LOCK_MS: "2000",
+    LLM_RETRY_DELAY_MS: "100",
+    LOG_LEVEL: "warn",
+    RECONCILE_INTERVAL_MS: "1000",
+    ...env,
   });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = once(child, "exit").then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  const stop = async (graceMs = 10_000) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { child, output: () => output, exited, stop };
 }
 
 export type FakeOllamaProcess = {

@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -15,3 +17,40 @@ export function builtEntry(relativePath: string): string {
 
 /** Node flags that run a TypeScript helper (fakes, bench helpers) on the workspace sources. */
 export const TS_SOURCE_EXEC_ARGV = ["--conditions=@vulntriage/source", "--import", "tsx"];
+
+export type ServiceProcess = {
+  child: ChildProcess;
+  /** What the process wrote to stdout and stderr so far. */
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM (SIGKILL if it has not exited after `graceMs`), then waits for the exit. */
+  stop: (graceMs?: number) => Promise<void>;
+};
+
+/** A compiled service entry under plain node with exactly `env` (and PATH), its output captured. */
+export function spawnBuiltService(entry: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [builtEntry(entry)], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, "exit").then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, output: () => output, exited, stop };
+}
