@@ -1,4 +1,4 @@
-import { countRows, readTrivyFixture } from "@vulntriage/test-utils";
+import { countRows, readTrivyFixture, seededRandom } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getJson, startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
@@ -22,16 +22,6 @@ const INVISIBLE = [
   0xfeff,
 ];
 
-/** mulberry32: the same names on every run, so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 const BASES = [
   "ghcr.io/org/app:1.0",
   "registry.example.com:5000/team/api@sha256:abc",
@@ -44,7 +34,7 @@ function hostileNames(
   codePoints: number[],
   seed: number,
 ): { label: string; name: string; message: RegExp }[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return codePoints.map((codePoint) => {
     const base = BASES[Math.floor(next() * BASES.length)] as string;
     const at = Math.floor(next() * (base.length + 1));

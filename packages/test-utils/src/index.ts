@@ -4,6 +4,7 @@ export * from "./fixtures.js";
 export * from "./llm-answer-corpus.js";
 export * from "./processes.js";
 export * from "./redis-keys.js";
+export * from "./seeded-random.js";
 export * from "./stub-epss.js";
 export * from "./stub-kev.js";
 export * from "./stub-nvd.js";

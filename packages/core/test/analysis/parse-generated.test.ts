@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { seededRandom } from "@vulntriage/test-utils";
 import { describe, expect, it } from "vitest";
 import type { ParsedAnalysis } from "../../src/analysis/parse-analysis.js";
 import { AnalysisParseError, parseAnalysis } from "../../src/analysis/parse-analysis.js";
@@ -10,18 +11,6 @@ import { AnalysisParseError, parseAnalysis } from "../../src/analysis/parse-anal
 const SEED = 0x7e57_2024;
 const CASES = 600;
 const NEGATIVE_CASES = 200;
-
-/** mulberry32: a small, fast, seeded PRNG, so every run sees the same answers. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // `loose`: understood as a real heading (## …, setext, a bold title line), not as a plain `Name:` line.
 type Phrase = { text: string; loose?: true };
@@ -280,7 +269,7 @@ describe("generated answers", () => {
     }
   });
 
-  const rnd = mulberry32(SEED);
+  const rnd = seededRandom(SEED);
   const cases = Array.from({ length: CASES }, (_, i) => [i, buildAnswer(rnd)] as const);
 
   it.each(cases)("answer %i parses to its parts", (_i, { answer, expected }) => {
@@ -296,7 +285,7 @@ describe("generated answers", () => {
 });
 
 describe("generated answers that must be refused", () => {
-  const rnd = mulberry32(SEED ^ 0x5eed);
+  const rnd = seededRandom(SEED ^ 0x5eed);
   const severity = ["High", "Critical", "Medium", "Low", "**High**", "Severe"];
 
   const wordOnly = Array.from({ length: NEGATIVE_CASES / 2 }, (_, i) => {

@@ -1,20 +1,10 @@
+import { seededRandom } from "@vulntriage/test-utils";
 import { describe, expect, it } from "vitest";
 import { bestCvss } from "../../src/risk/best-cvss.js";
 import { computeRisk, epssBand, type RiskInputs } from "../../src/risk/risk-score.js";
 import { SEVERITIES } from "../../src/trivy/severity.js";
 
 // A seeded generator: the same few thousand inputs every run.
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomInputs(next: () => number): RiskInputs {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   return {
@@ -28,7 +18,7 @@ function randomInputs(next: () => number): RiskInputs {
 }
 
 const cases = (() => {
-  const next = mulberry32(20261202);
+  const next = seededRandom(20261202);
   return Array.from({ length: 3_000 }, () => randomInputs(next));
 })();
 
