@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { quoteIdentifier } from "@vulntriage/db";
 import { adminUrl, builtEntry, databaseUrl, deleteKeys } from "@vulntriage/test-utils";
 import pg from "pg";
@@ -78,6 +79,49 @@ describe("the compiled API process", () => {
       /AUTH_MODE=auto and no API key exists yet: callers on loopback are let in/,
     );
 
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+
+  it("should apply the HTTP variables: ALLOWED_HOSTS, CORS_ORIGINS, helmet headers, bounded numbers, headers timeout", async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const server = runServer({
+      PORT: String(port),
+      DATABASE_URL: databaseUrl(name),
+      QUEUE_PREFIX: `test-${name}`,
+      AUTH_MODE: "off",
+      ALLOWED_HOSTS: `127.0.0.1:${port}`,
+      CORS_ORIGINS: "https://app.example.com",
+      HTTP_HEADERS_TIMEOUT_MS: "1000",
+    });
+    expect((await healthy(port))?.status).toBe(200);
+    const base = `http://127.0.0.1:${port}`;
+    const list = await fetch(`${base}/api/container/scans`, {
+      headers: { origin: "https://app.example.com" },
+    });
+    expect(list.status).toBe(200);
+    expect(list.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(list.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const outOfRange = await fetch(`${base}/api/container/scans?offset=1e20`);
+    expect(outOfRange.status).toBe(400);
+    expect(((await outOfRange.json()) as { error: string }).error).toBe("invalid_request");
+    // fetch cannot send another Host; a raw socket can.
+    const raw = (request: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => socket.write(request));
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk;
+        });
+        socket.on("close", () => resolve(text));
+      });
+    expect(
+      await raw("GET /api/container/scans HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+    ).toMatch(/^HTTP\/1\.1 421[\s\S]*misdirected_request/);
+    // Headers that never finish are cut off after HTTP_HEADERS_TIMEOUT_MS with our error body.
+    expect(await raw("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")).toMatch(
+      /^HTTP\/1\.1 408[\s\S]*request_timeout/,
+    );
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
   });
