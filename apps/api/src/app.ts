@@ -3,18 +3,24 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
+  AnalysisCompletedSchema,
+  AnalysisFailedSchema,
   AnalysisProgressSchema,
   AnalysisRetrySchema,
+  AnalysisWaitingSchema,
   ApiKeySchema,
   CveSchema,
   createAuthenticator,
   ErrorSchema,
   FindingDetailSchema,
+  FindingPageSchema,
   FindingSchema,
   HTTP_DEFAULTS,
   type HttpConfig,
+  ScanPageSchema,
   ScanSchema,
   type ServiceContext,
+  SkippedSchema,
 } from "@vulntriage/core";
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { type AccessControlOptions, registerAccessControl } from "./plugins/access-control.js";
@@ -28,6 +34,8 @@ import { findingsRoutes } from "./routes/findings.js";
 import { healthRoutes } from "./routes/health.js";
 import { keysRoutes } from "./routes/keys.js";
 import { scansRoutes } from "./routes/scans.js";
+import { tidyForOpenApi30 } from "./schemas/openapi-30.js";
+import { LegacyTrivyReportSchema, TrivyReportSchema, TrivyResultSchema } from "./schemas/trivy-report.js";
 
 // The same relative path from src/ and from dist/.
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -103,6 +111,16 @@ export async function buildApp(options: AppOptions) {
   app.addSchema(AnalysisProgressSchema);
   app.addSchema(AnalysisRetrySchema);
   app.addSchema(CveSchema);
+  app.addSchema(ScanPageSchema);
+  app.addSchema(FindingPageSchema);
+  app.addSchema(SkippedSchema);
+  app.addSchema(AnalysisCompletedSchema);
+  app.addSchema(AnalysisFailedSchema);
+  app.addSchema(AnalysisWaitingSchema);
+  // Documentation only: what the upload's body is (the route reads raw bytes).
+  app.addSchema(TrivyResultSchema);
+  app.addSchema(TrivyReportSchema);
+  app.addSchema(LegacyTrivyReportSchema);
 
   await app.register(swagger, {
     openapi: {
@@ -111,7 +129,11 @@ export async function buildApp(options: AppOptions) {
         title: "vulntriage",
         description: "Trivy container-scan reports in, triaged and explained findings out.",
         version,
+        // The repository's licence (package.json).
+        license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
       },
+      // Relative: the document is served by, and describes, the server it came from.
+      servers: [{ url: "/", description: "The server this document was read from" }],
       tags: [
         { name: "scans", description: "Upload and read scans" },
         { name: "findings", description: "Vulnerability findings of a scan" },
@@ -127,6 +149,8 @@ export async function buildApp(options: AppOptions) {
         },
       },
     },
+    transformObject: (document) =>
+      "openapiObject" in document ? tidyForOpenApi30(document.openapiObject) : document.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
     },

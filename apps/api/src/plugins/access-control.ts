@@ -43,7 +43,25 @@ export type AccessControlOptions = {
 const LOCAL: AuthenticatedKey = { id: 0, name: "local (no key exists yet)", scopes: ["admin"] };
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 const WWW_AUTHENTICATE = 'Bearer realm="vulntriage"';
-const ERROR_REF = { $ref: "Error" };
+// What every protected operation may answer besides its own responses, as the document shows it.
+const ACCESS_RESPONSES = {
+  401: {
+    $ref: "Error",
+    description: "No API key, or one that is unknown, revoked or expired",
+    headers: { "WWW-Authenticate": { type: "string", description: 'Bearer realm="vulntriage"' } },
+  },
+  403: { $ref: "Error", description: "The API key lacks the scope this operation needs" },
+  429: {
+    $ref: "Error",
+    description: "Over this key's (or address's) limit for the minute",
+    headers: {
+      "Retry-After": { type: "integer", description: "Seconds until the limit allows the request" },
+      "X-RateLimit-Limit": { type: "integer", description: "Requests allowed a minute" },
+      "X-RateLimit-Remaining": { type: "integer", description: "Requests left this minute" },
+      "X-RateLimit-Reset": { type: "integer", description: "Seconds until the count starts again" },
+    },
+  },
+};
 
 function tokenOf(request: FastifyRequest): string | null {
   const authorization = request.headers.authorization;
@@ -79,7 +97,7 @@ export async function registerAccessControl(app: FastifyInstance, options: Acces
       description: `${route.schema.description ? `${route.schema.description}\n\n` : ""}Scope: \`${access.scope}\`${
         access.scope === "admin" ? "" : " (or `admin`)"
       }.`,
-      response: { 401: ERROR_REF, 403: ERROR_REF, 429: ERROR_REF, ...(route.schema.response as object) },
+      response: { ...ACCESS_RESPONSES, ...(route.schema.response as object) },
     };
   });
 

@@ -1,16 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
-  AnalysisCompletedSchema,
-  AnalysisFailedSchema,
   AnalysisRetryRequestSchema,
-  AnalysisWaitingSchema,
   getScanAnalysisProgress,
   requestAnalysis,
   retryFailedAnalyses,
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
-import { errorRef, ImageNameParam } from "../schemas/common.js";
+import { badRequest, errorRef, IdParam, ImageNameParam, unavailable } from "../schemas/common.js";
 import { parseId, parseScanIdentifier } from "./query-parsing.js";
 
 export type AnalysisRoutesOptions = { ctx: ServiceContext };
@@ -32,14 +29,20 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
           "is pending or processing — a finding never analysed is queued by this request. `refresh=true` asks " +
           "the model again: it needs the scope `analysis:write` and counts against RATE_LIMIT_REFRESH_PER_MINUTE, " +
           "and a question answered or queued in the last minute is not asked again.",
-        params: Type.Object({ finding_id: Type.String({ description: "Numeric finding id" }) }),
-        querystring: Type.Object({ refresh: Type.Boolean({ default: false }) }),
+        params: Type.Object({ finding_id: IdParam("finding") }),
+        querystring: Type.Object({
+          refresh: Type.Optional(
+            Type.Boolean({ default: false, description: "Ask the model again (scope analysis:write)" }),
+          ),
+        }),
         response: {
-          200: Type.Union([AnalysisCompletedSchema, AnalysisFailedSchema]),
-          202: AnalysisWaitingSchema,
-          400: errorRef,
-          404: errorRef,
-          503: errorRef,
+          200: Type.Union([Type.Ref("AnalysisCompleted"), Type.Ref("AnalysisFailed")], {
+            description: "The stored analysis, or the failure that ended it",
+          }),
+          202: Type.Ref("AnalysisWaiting", { description: "Queued or being answered: ask again later" }),
+          400: badRequest,
+          404: errorRef("No finding with this id"),
+          503: unavailable,
         },
       },
     },
@@ -48,7 +51,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
         ctx,
         input: {
           findingId: parseId(request.params.finding_id, "finding_id"),
-          refresh: request.query.refresh,
+          refresh: request.query.refresh ?? false,
         },
       });
       return reply
@@ -70,7 +73,12 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
           "scan. Findings per analysis status, distinct questions asked and answered, and an estimate of the " +
           "time left from the recent answer rate. Poll it until nothing is pending or processing.",
         params: Type.Object({ identifier: ImageNameParam }),
-        response: { 200: Type.Ref("AnalysisProgress"), 400: errorRef, 404: errorRef, 503: errorRef },
+        response: {
+          200: Type.Ref("AnalysisProgress", { description: "The scan's analysis progress" }),
+          400: badRequest,
+          404: errorRef("No scan with this id, or of this image"),
+          503: unavailable,
+        },
       },
     },
     async (request) =>
@@ -91,7 +99,12 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
           "and queues them again; every finding that failed on them goes back to `pending`. Answers how many " +
           "questions and findings were queued (0 and 0 when nothing had failed).",
         body: AnalysisRetryRequestSchema,
-        response: { 202: Type.Ref("AnalysisRetry"), 400: errorRef, 404: errorRef, 503: errorRef },
+        response: {
+          202: Type.Ref("AnalysisRetry", { description: "The failed questions were queued again" }),
+          400: badRequest,
+          404: errorRef("No scan with this scan_id"),
+          503: unavailable,
+        },
       },
     },
     async (request, reply) =>

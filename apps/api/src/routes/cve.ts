@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { getCve, type ServiceContext } from "@vulntriage/core";
 import { Type } from "typebox";
-import { errorRef } from "../schemas/common.js";
+import { badRequest, errorRef, unavailable } from "../schemas/common.js";
 
 export type CveRoutesOptions = { ctx: ServiceContext };
 
@@ -19,9 +19,18 @@ export const cveRoutes: FastifyPluginAsyncTypebox<CveRoutesOptions> = async (app
           "`found`, `not_listed` (checked, absent), `error` (with the reason; tried again later) or `not_checked` " +
           "(never asked: offline, not applicable, or not yet). 404 for an id no scan has.",
         params: Type.Object({
-          vulnerability_id: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$", maxLength: 100 }),
+          vulnerability_id: Type.String({
+            pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+            maxLength: 100,
+            description: "CVE-…, GHSA-…, GO-…: as the scans have it",
+          }),
         }),
-        response: { 200: Type.Ref("Cve"), 400: errorRef, 404: errorRef, 503: errorRef },
+        response: {
+          200: Type.Ref("Cve", { description: "What the fleet knows about this vulnerability" }),
+          400: badRequest,
+          404: errorRef("No scan has this vulnerability id"),
+          503: unavailable,
+        },
       },
     },
     async (request) => getCve({ ctx, input: { vulnerabilityId: request.params.vulnerability_id } }),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { getFinding, type ServiceContext } from "@vulntriage/core";
 import { Type } from "typebox";
-import { errorRef } from "../schemas/common.js";
+import { badRequest, errorRef, IdParam, unavailable } from "../schemas/common.js";
 import { parseId } from "./query-parsing.js";
 
 export type FindingsRoutesOptions = { ctx: ServiceContext };
@@ -15,8 +15,16 @@ export const findingsRoutes: FastifyPluginAsyncTypebox<FindingsRoutesOptions> = 
         operationId: "getFinding",
         tags: ["findings"],
         summary: "One finding with its CVE data and analysis fields",
-        params: Type.Object({ finding_id: Type.String({ description: "Numeric finding id" }) }),
-        response: { 200: Type.Ref("FindingDetail"), 400: errorRef, 404: errorRef, 503: errorRef },
+        description:
+          "Every field of the finding, its risk and exploitation data, the LLM analysis fields, and `cve_data`: " +
+          "the vulnerability object exactly as Trivy wrote it.",
+        params: Type.Object({ finding_id: IdParam("finding") }),
+        response: {
+          200: Type.Ref("FindingDetail", { description: "The finding" }),
+          400: badRequest,
+          404: errorRef("No finding with this id"),
+          503: unavailable,
+        },
       },
     },
     async (request) =>

@@ -15,11 +15,22 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       config: { access: "public" },
       schema: {
         operationId: "getHealth",
+        // Open to everyone: no key is asked for.
+        security: [],
         tags: ["health"],
         summary: "200 only when every dependency answers",
+        description:
+          "Pings PostgreSQL (over a connection of its own) and Redis; open to everyone, and never shows why a " +
+          "dependency is down (that is logged at debug).",
         response: {
-          200: Type.Object({ status: Type.Literal("ok"), checks: Checks }),
-          503: Type.Object({ error: Type.String(), message: Type.String(), checks: Checks }),
+          200: Type.Object(
+            { status: Type.Literal("ok"), checks: Checks },
+            { description: "PostgreSQL and Redis answer" },
+          ),
+          503: Type.Object(
+            { error: Type.String(), message: Type.String(), checks: Checks },
+            { description: "A dependency does not answer; `checks` names which" },
+          ),
         },
       },
     },

@@ -8,7 +8,7 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
-import { errorRef } from "../schemas/common.js";
+import { badRequest, errorRef } from "../schemas/common.js";
 
 export type KeysRoutesOptions = { ctx: ServiceContext; authenticator: Authenticator };
 
@@ -43,14 +43,15 @@ export const keysRoutes: FastifyPluginAsyncTypebox<KeysRoutesOptions> = async (
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({
-            key: keyRef,
-            token: Type.String({ description: "vt_<id>_<secret>: shown once" }),
-          }),
-          400: errorRef,
-          401: errorRef,
-          403: errorRef,
-          409: errorRef,
+          201: Type.Object(
+            {
+              key: keyRef,
+              token: Type.String({ description: "vt_<id>_<secret>: shown once" }),
+            },
+            { description: "The key was created; its token is in this answer only" },
+          ),
+          400: badRequest,
+          409: errorRef("A key with this name exists"),
         },
       },
     },
@@ -72,7 +73,10 @@ export const keysRoutes: FastifyPluginAsyncTypebox<KeysRoutesOptions> = async (
         operationId: "listApiKeys",
         tags: ["keys"],
         summary: "Every API key, revoked ones included, without secrets",
-        response: { 200: Type.Object({ items: Type.Array(keyRef) }), 401: errorRef, 403: errorRef },
+        description: "Names, scopes, creation, expiry, revocation and last use of every key; never a token.",
+        response: {
+          200: Type.Object({ items: Type.Array(keyRef) }, { description: "Every key" }),
+        },
       },
     },
     async () => ({ items: await listApiKeys({ ctx }) }),
@@ -87,8 +91,11 @@ export const keysRoutes: FastifyPluginAsyncTypebox<KeysRoutesOptions> = async (
         tags: ["keys"],
         summary: "Revoke an API key",
         description: "Takes effect at once on this API process, within 5 s on others.",
-        params: Type.Object({ id: Type.String({ pattern: "^[0-9]{1,15}$" }) }),
-        response: { 200: keyRef, 401: errorRef, 403: errorRef, 404: errorRef },
+        params: Type.Object({ id: Type.String({ pattern: "^[0-9]{1,15}$", description: "Numeric key id" }) }),
+        response: {
+          200: Type.Ref("ApiKey", { description: "The key, now revoked" }),
+          404: errorRef("No key with this id"),
+        },
       },
     },
     async (request) => {

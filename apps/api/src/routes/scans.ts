@@ -1,19 +1,48 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
-  FindingPageSchema,
   getLatestScanByImageName,
+  getScan,
   ingestReport,
   listScanFindings,
   listScans,
   MAX_IMAGE_NAME_LENGTH,
   MalformedJsonError,
-  ScanPageSchema,
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { acceptReportBodies } from "../plugins/report-body.js";
-import { errorRef, ImageNameParam, OffsetParam, scanRef } from "../schemas/common.js";
-import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
+import {
+  badRequest,
+  errorRef,
+  IdParam,
+  ImageNameParam,
+  OffsetParam,
+  RETRY_AFTER,
+  scanRef,
+  unavailable,
+} from "../schemas/common.js";
+import { parseId, parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
+
+const SCANS_LIMIT = 50;
+const FINDINGS_LIMIT = 100;
+const notFound = (what: string) => errorRef(`No ${what}`);
+
+// Documented only (see trivy-report.ts): the body reaches the handler as raw bytes, and Fastify
+// would validate the header with a case-sensitive enum where the upload reads it case-insensitively.
+const documentedUpload = {
+  body: Type.Union([Type.Ref("TrivyReport"), Type.Ref("LegacyTrivyReport")], {
+    description:
+      "A Trivy JSON report. Send it as it is, or gzip-compressed with `Content-Encoding: gzip` (the size limit applies after decoding).",
+  }),
+  headers: Type.Object({
+    "Content-Encoding": Type.Optional(
+      Type.String({
+        enum: ["gzip", "x-gzip", "identity"],
+        description: "gzip: the body is the gzip-compressed report (any other encoding answers 415)",
+      }),
+    ),
+  }),
+};
 
 export type ScansRoutesOptions = { ctx: ServiceContext; maxReportBytes: number };
 
@@ -27,7 +56,10 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
     uploads.post(
       "/api/container/scans",
       {
-        config: { access: { scope: "scans:write", bucket: "uploads" } },
+        config: {
+          access: { scope: "scans:write", bucket: "uploads" },
+          swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, ...documentedUpload }, url }),
+        },
         schema: {
           operationId: "ingestScan",
           tags: ["scans"],
@@ -35,8 +67,8 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           description:
             "Body: the output of `trivy image -f json` (any Trivy version: SchemaVersion 2 or the legacy array), " +
             "optionally with `Content-Encoding: gzip`. A report already stored for the same image answers 200 " +
-            "with `duplicate: true` and writes nothing.",
-          consumes: ["application/json"],
+            "with `duplicate: true` and writes nothing. Only vulnerabilities become findings: `skipped` counts " +
+            "the report's misconfigurations, secrets and licences, which are not stored.",
           querystring: Type.Object({
             image_name: Type.Optional(
               Type.String({
@@ -46,19 +78,45 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
               }),
             ),
           }),
-          body: Type.Unknown({ description: "A Trivy JSON report" }),
           response: {
-            201: Type.Object({
-              duplicate: Type.Literal(false),
-              scan: scanRef,
-              findings_ingested: Type.Integer(),
-            }),
-            200: Type.Object({ duplicate: Type.Literal(true), scan: scanRef }),
-            400: errorRef,
-            413: errorRef,
-            415: errorRef,
-            422: errorRef,
-            503: errorRef,
+            201: Type.Object(
+              {
+                duplicate: Type.Literal(false),
+                scan: scanRef("The new scan"),
+                findings_ingested: Type.Integer({ description: "Findings stored (exact repeats once)" }),
+                skipped: Type.Ref("Skipped"),
+              },
+              {
+                description: "A new scan was stored with its findings",
+                headers: {
+                  Location: {
+                    type: "string",
+                    description: "The new scan's findings: /api/container/scans/{id}/findings",
+                  },
+                },
+              },
+            ),
+            200: Type.Object(
+              {
+                duplicate: Type.Literal(true),
+                scan: scanRef("The scan stored earlier"),
+                skipped: Type.Union([Type.Ref("Skipped"), Type.Null()], {
+                  description:
+                    "As counted when the scan was stored; null for scans stored before counts were kept",
+                }),
+              },
+              { description: "This report was already stored for this image: nothing was written" },
+            ),
+            400: errorRef("Malformed JSON, gzip or image_name"),
+            413: errorRef("The report is larger than MAX_REPORT_BYTES (after gzip decoding)"),
+            415: errorRef("Not application/json, or an encoding other than gzip"),
+            422: errorRef(
+              "JSON that is not a Trivy report vulntriage can store; the message says where and why",
+            ),
+            503: errorRef(
+              "Busy (at the upload cap; Retry-After says when to retry) or PostgreSQL is not answering; nothing was written",
+              RETRY_AFTER,
+            ),
           },
         },
       },
@@ -75,11 +133,19 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
             imageName: request.query.image_name,
           },
         });
+        if (result.duplicate) {
+          return reply
+            .status(200)
+            .send({ duplicate: true as const, scan: result.scan, skipped: result.skipped });
+        }
+        // Only a created scan is a new resource to point at.
         reply.header("location", `/api/container/scans/${result.scan.id}/findings`);
-        if (result.duplicate) return reply.status(200).send({ duplicate: true as const, scan: result.scan });
-        return reply
-          .status(201)
-          .send({ duplicate: false as const, scan: result.scan, findings_ingested: result.findingsIngested });
+        return reply.status(201).send({
+          duplicate: false as const,
+          scan: result.scan,
+          findings_ingested: result.findingsIngested,
+          skipped: result.skipped,
+        });
       },
     );
   });
@@ -92,14 +158,50 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         operationId: "listScans",
         tags: ["scans"],
         summary: "List scans, newest first",
+        description:
+          "Every scan, most recently ingested first, a page at a time: `items` holds at most `limit` scans " +
+          "after skipping `offset`, and `total` counts them all.",
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          limit: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 500, default: SCANS_LIMIT, description: "Scans per page" }),
+          ),
           offset: OffsetParam,
         }),
-        response: { 200: ScanPageSchema, 400: errorRef, 503: errorRef },
+        response: {
+          200: Type.Ref("ScanPage", { description: "A page of scans" }),
+          400: badRequest,
+          503: unavailable,
+        },
       },
     },
-    async (request) => listScans({ ctx, input: request.query }),
+    async (request) =>
+      listScans({
+        ctx,
+        input: { limit: request.query.limit ?? SCANS_LIMIT, offset: request.query.offset ?? 0 },
+      }),
+  );
+
+  app.get(
+    "/api/scans/:scan_id",
+    {
+      config: { access: { scope: "read", bucket: "reads" } },
+      schema: {
+        operationId: "getScan",
+        tags: ["scans"],
+        summary: "One scan by its id",
+        description:
+          "The scan with this id, whether or not it has an image name. (Under `/api/container/scans/` a path " +
+          'segment is an image name, so a numeric id there would be read as the image "1".)',
+        params: Type.Object({ scan_id: IdParam("scan") }),
+        response: {
+          200: scanRef("The scan"),
+          400: errorRef("The id is not a positive integer"),
+          404: notFound("scan with this id"),
+          503: unavailable,
+        },
+      },
+    },
+    async (request) => getScan({ ctx, input: { scanId: parseId(request.params.scan_id, "scan_id") } }),
   );
 
   app.get(
@@ -110,8 +212,17 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         operationId: "getLatestScanByImageName",
         tags: ["scans"],
         summary: "The latest scan of an image",
+        description:
+          "The newest report of that image name (by the report's CreatedAt, else its ingest time; of equally " +
+          "new ones the last ingested). Percent-encode the name: `ghcr.io%2Forg%2Fapp%3A1.0`. A scan by its id " +
+          "is `GET /api/scans/{scan_id}`.",
         params: Type.Object({ artifactname: ImageNameParam }),
-        response: { 200: scanRef, 400: errorRef, 404: errorRef, 503: errorRef },
+        response: {
+          200: scanRef("The image's latest scan"),
+          400: errorRef("The image name cannot be stored (control or invisible characters, too long)"),
+          404: notFound("scan of this image"),
+          503: unavailable,
+        },
       },
     },
     async (request) => getLatestScanByImageName({ ctx, input: { imageName: request.params.artifactname } }),
@@ -131,7 +242,14 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           "findings whose vulnerability is in CISA's KEV; `min_epss` and `min_risk` keep those at or above.",
         params: Type.Object({ identifier: ImageNameParam }),
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          limit: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 1000,
+              default: FINDINGS_LIMIT,
+              description: "Findings per page",
+            }),
+          ),
           offset: OffsetParam,
           severity: Type.Optional(
             Type.String({ description: "Comma-separated severities, e.g. CRITICAL,HIGH", maxLength: 100 }),
@@ -150,10 +268,10 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           min_risk: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
         }),
         response: {
-          200: FindingPageSchema,
-          400: errorRef,
-          404: errorRef,
-          503: errorRef,
+          200: Type.Ref("FindingPage", { description: "A page of the scan's findings" }),
+          400: badRequest,
+          404: notFound("scan with this id, or of this image"),
+          503: unavailable,
         },
       },
     },
@@ -168,8 +286,8 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
           kev: request.query.kev,
           minEpss: request.query.min_epss,
           minRisk: request.query.min_risk,
-          limit: request.query.limit,
-          offset: request.query.offset,
+          limit: request.query.limit ?? FINDINGS_LIMIT,
+          offset: request.query.offset ?? 0,
         },
       }),
   );

@@ -73,11 +73,11 @@ export const FindingPageSchema = Type.Object(
   {
     scan_id: Type.Integer(),
     items: Type.Array(Type.Ref("Finding")),
-    total: Type.Integer(),
-    limit: Type.Integer(),
-    offset: Type.Integer(),
+    total: Type.Integer({ description: "Findings matching the filters, across all pages" }),
+    limit: Type.Integer({ description: "The page size asked for" }),
+    offset: Type.Integer({ description: "Findings skipped before this page" }),
   },
-  { title: "FindingPage" },
+  { $id: "FindingPage", title: "FindingPage" },
 );
 
 export type FindingDto = Static<typeof FindingSchema>;

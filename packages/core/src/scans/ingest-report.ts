@@ -6,13 +6,13 @@ import type { ParsedScan } from "../trivy/parse-report.js";
 import { verb } from "../verb.js";
 import { imageNameProblem } from "./image-name.js";
 import { parseOnThisThread, type ReportInput, type ReportParser } from "./report-source.js";
-import { type ScanDto, toScanDto } from "./scan-dto.js";
+import { type ScanDto, type SkippedDto, skippedOf, toScanDto } from "./scan-dto.js";
 
 export type IngestReportInput = ReportInput;
 
 export type IngestReportResult =
-  | { duplicate: false; scan: ScanDto; findingsIngested: number }
-  | { duplicate: true; scan: ScanDto };
+  | { duplicate: false; scan: ScanDto; findingsIngested: number; skipped: SkippedDto }
+  | { duplicate: true; scan: ScanDto; skipped: SkippedDto | null };
 
 const HASH_SLICE_BYTES = 1024 * 1024;
 
@@ -39,7 +39,7 @@ export const ingestReport = verb(async function ingestReport(args: {
     .update(`${JSON.stringify(imageName ?? null)}\n${await hashInSlices(input.body)}`)
     .digest("hex");
   const earlier = await findScanByUploadHash(db, uploadHash);
-  if (earlier) return { duplicate: true, scan: toScanDto(earlier) };
+  if (earlier) return { duplicate: true, scan: toScanDto(earlier), skipped: skippedOf(earlier) };
 
   const store = async (parser: ReportParser) => {
     // It may have been stored while this upload waited for a slot.
@@ -51,7 +51,9 @@ export const ingestReport = verb(async function ingestReport(args: {
   const { value: result, shared } = ctx.uploads
     ? await ctx.uploads.run(uploadHash, store)
     : { value: await store(parseOnThisThread), shared: false };
-  if (!result.inserted || shared) return { duplicate: true, scan: toScanDto(result.scan) };
+  if (!result.inserted || shared) {
+    return { duplicate: true, scan: toScanDto(result.scan), skipped: skippedOf(result.scan) };
+  }
   if (ctx.queue) {
     try {
       // Enrichment first: preparing the questions waits a little for the scan's KEV and EPSS answers.
@@ -63,7 +65,13 @@ export const ingestReport = verb(async function ingestReport(args: {
       ctx.log.warn({ scanId: result.scan.id, err: (error as Error).message }, "could not enqueue analysis");
     }
   }
-  return { duplicate: false, scan: toScanDto(result.scan), findingsIngested: result.scan.findingCount };
+  return {
+    duplicate: false,
+    scan: toScanDto(result.scan),
+    findingsIngested: result.scan.findingCount,
+    // Written by this very insert, so never null here.
+    skipped: skippedOf(result.scan) ?? { misconfigurations: 0, secrets: 0, licenses: 0 },
+  };
 });
 
 async function storeReport(
@@ -109,6 +117,9 @@ function toNewScan(scan: ParsedScan): NewScan {
     mediumCount: scan.severityCounts.MEDIUM,
     lowCount: scan.severityCounts.LOW,
     unknownCount: scan.severityCounts.UNKNOWN,
+    skippedMisconfigurations: scan.skipped.misconfigurations,
+    skippedSecrets: scan.skipped.secrets,
+    skippedLicenses: scan.skipped.licenses,
   };
 }
 

@@ -1,4 +1,4 @@
-import { findLatestScanByImageName, listScans as listScanRows } from "@vulntriage/db";
+import { findLatestScanByImageName, findScanById, listScans as listScanRows } from "@vulntriage/db";
 import type { ServiceContext } from "../context.js";
 import { InvalidRequestError, NotFoundError } from "../errors.js";
 import { verb } from "../verb.js";
@@ -20,6 +20,15 @@ export const getLatestScanByImageName = verb(async function getLatestScanByImage
   assertQueryableImageName(args.input.imageName);
   const row = await findLatestScanByImageName(args.ctx.db, args.input.imageName);
   if (!row) throw new NotFoundError(`no scan of image ${JSON.stringify(args.input.imageName)}`);
+  return toScanDto(row);
+});
+
+export const getScan = verb(async function getScan(args: {
+  ctx: ServiceContext;
+  input: { scanId: number };
+}): Promise<ScanDto> {
+  const row = await findScanById(args.ctx.db, args.input.scanId);
+  if (!row) throw new NotFoundError(`no scan with id ${args.input.scanId}`);
   return toScanDto(row);
 });
 

@@ -41,8 +41,40 @@ export const ScanSchema = Type.Object(
 
 export type ScanDto = Static<typeof ScanSchema>;
 
-export const ScanPageSchema = paged(ScanSchema, "ScanPage");
-export type ScanPage = Static<typeof ScanPageSchema>;
+const SkippedCount = (what: string) =>
+  Type.Integer({ minimum: 0, description: `Entries of the results' ${what} arrays` });
+
+/** What a report held besides vulnerabilities: counted, not stored as findings. */
+export const SkippedSchema = Type.Object(
+  {
+    misconfigurations: SkippedCount("Misconfigurations"),
+    secrets: SkippedCount("Secrets"),
+    licenses: SkippedCount("Licenses"),
+  },
+  {
+    $id: "Skipped",
+    title: "Skipped",
+    description:
+      "Entries of the report that vulntriage does not ingest (it stores vulnerabilities only), counted across Results",
+  },
+);
+
+export type SkippedDto = Static<typeof SkippedSchema>;
+
+/** Null for a scan stored before the counts were kept. */
+export function skippedOf(row: ScanRow): SkippedDto | null {
+  if (row.skippedMisconfigurations === null || row.skippedSecrets === null || row.skippedLicenses === null) {
+    return null;
+  }
+  return {
+    misconfigurations: row.skippedMisconfigurations,
+    secrets: row.skippedSecrets,
+    licenses: row.skippedLicenses,
+  };
+}
+
+export const ScanPageSchema = paged(Type.Ref("Scan"), "ScanPage");
+export type ScanPage = Static<typeof ScanPageSchema, { Scan: typeof ScanSchema }>;
 
 export function toScanDto(row: ScanRow): ScanDto {
   return {

@@ -23,7 +23,11 @@ export type ParsedScan = {
   reportCreatedAt: string | null;
   findingCount: number;
   severityCounts: Record<Severity, number>;
+  /** Entries of the results' Misconfigurations, Secrets and Licenses: in the report, not findings. */
+  skipped: SkippedCounts;
 };
+
+export type SkippedCounts = { misconfigurations: number; secrets: number; licenses: number };
 
 /** A finding as the COPY writes it, with the severity narrowed to Trivy's five. */
 export type ParsedFinding = NewFinding & { severity: Severity };
@@ -98,6 +102,7 @@ export function readTrivyReport(
   const findingsByIdentity = new Map<string, ParsedFinding>();
   const replacements = new Map<string, ParsedFinding>();
   let entriesSeen = 0;
+  const skipped: SkippedCounts = { misconfigurations: 0, secrets: 0, licenses: 0 };
   let done = false;
 
   // The report's canonical JSON goes into the hash piece by piece, in canonical order, as it is read.
@@ -111,6 +116,9 @@ export function readTrivyReport(
       const target = optionalString(result, "Target", path) ?? "";
       const resultClass = optionalString(result, "Class", path);
       const resultType = optionalString(result, "Type", path);
+      skipped.misconfigurations += entryCount(result.Misconfigurations);
+      skipped.secrets += entryCount(result.Secrets);
+      skipped.licenses += entryCount(result.Licenses);
       const vulnerabilities = result.Vulnerabilities;
       if (vulnerabilities !== undefined && vulnerabilities !== null && !Array.isArray(vulnerabilities)) {
         throw new InvalidReportError(`${path}.Vulnerabilities must be an array or null`);
@@ -198,11 +206,17 @@ export function readTrivyReport(
       reportCreatedAt,
       findingCount: findingsByIdentity.size,
       severityCounts,
+      skipped,
     };
     return { scan, replacements: [...replacements.values()], entriesSeen };
   };
 
   return { batches, finish, findings: () => [...findingsByIdentity.values()] };
+}
+
+// Only counted, never stored: a malformed list there is no reason to refuse the vulnerabilities.
+function entryCount(value: Json | undefined): number {
+  return Array.isArray(value) ? value.length : 0;
 }
 
 function decodeJson(body: Buffer): Json {

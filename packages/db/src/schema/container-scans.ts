@@ -42,6 +42,12 @@ export const containerScans = pgTable(
     mediumCount: integer("medium_count").notNull(),
     lowCount: integer("low_count").notNull(),
     unknownCount: integer("unknown_count").notNull(),
+    // Entries of the report that are not vulnerabilities and are not stored, kept so a duplicate
+    // upload answers the same counts without parsing again; null on scans stored before they were
+    // counted.
+    skippedMisconfigurations: integer("skipped_misconfigurations"),
+    skippedSecrets: integer("skipped_secrets"),
+    skippedLicenses: integer("skipped_licenses"),
     // Set once the scan's vulnerability ids have their cve_enrichment rows; until then the worker's
     // reconciler re-queues the enrichment job.
     enrichedAt: timestamp("enriched_at", { withTimezone: true, mode: "date" }),
