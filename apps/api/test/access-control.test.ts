@@ -9,6 +9,7 @@ const ROUTES: Route[] = [
   { method: "POST", url: "/api/container/scans", needs: "scans:write", body: {} },
   { method: "GET", url: "/api/container/scans", needs: "read" },
   { method: "GET", url: "/api/container/scans/img", needs: "read" },
+  { method: "GET", url: "/api/scans/1", needs: "read" },
   { method: "GET", url: "/api/container/scans/1/findings", needs: "read" },
   { method: "GET", url: "/api/container/scans/1/analysis", needs: "read" },
   { method: "GET", url: "/api/container/findings/1", needs: "read" },
