@@ -1,0 +1,97 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createApiKey } from "@vulntriage/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "./helpers.js";
+
+// The README's client example, exactly as written there: compiled with `tsc --strict` against the
+// built @vulntriage/client (as a user's program would see it), then run against the API.
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const FIXTURE = join(ROOT, "test/fixtures/trivy/defectdojo/misconfigurations_and_secrets.json");
+
+/** The first ```ts block under the `## Client` heading. */
+function clientExample(): string {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.split(/^## Client$/m)[1]?.split(/^## /m)[0];
+  const code = section && /^```ts\n([\s\S]*?)^```$/m.exec(section)?.[1];
+  if (!code) throw new Error("README.md has no ```ts block under ## Client");
+  return code;
+}
+
+let api: TestApi;
+let token: string;
+let directory: string;
+
+beforeAll(async () => {
+  api = await startTestApi({ access: { authMode: "required" }, authCacheMs: 0 });
+  const ctx = { db: api.database.db } as Parameters<typeof createApiKey>[0]["ctx"];
+  token = (await createApiKey({ ctx, input: { name: "readme", scopes: ["scans:write", "read"] } })).token;
+  // Inside the repository, so `@vulntriage/client` resolves through its node_modules as for a user.
+  mkdirSync(join(ROOT, "node_modules/.cache"), { recursive: true });
+  directory = mkdtempSync(join(ROOT, "node_modules/.cache/readme-example-"));
+});
+
+afterAll(async () => {
+  await api?.close();
+  if (directory) rmSync(directory, { recursive: true, force: true });
+});
+
+describe("the README's client example", () => {
+  it("should compile with tsc --strict against the built client and run against the API", async () => {
+    expect(
+      existsSync(join(ROOT, "packages/client/dist/index.d.ts")),
+      "packages/client/dist is missing: run `npm run build` first",
+    ).toBe(true);
+    const source = join(directory, "example.mts");
+    writeFileSync(source, clientExample());
+    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+    const compiled = await run(
+      process.execPath,
+      [
+        tsc,
+        "--strict",
+        "--target",
+        "es2022",
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--types",
+        "node",
+        "--outDir",
+        join(directory, "out"),
+        source,
+      ],
+      { cwd: ROOT },
+    ).catch((error: { stdout: string; stderr: string }) => error);
+    expect(compiled.stdout + compiled.stderr).toBe("");
+
+    const env = { ...process.env, VULNTRIAGE_URL: api.url, VULNTRIAGE_TOKEN: token };
+    const first = await run(process.execPath, [join(directory, "out/example.mjs"), FIXTURE], {
+      env,
+      cwd: directory,
+    });
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toMatch(
+      /^scan \d+: 2 findings \(new\); not stored: 1 misconfigurations, 2 secrets, 0 licenses\n/,
+    );
+    const again = await run(process.execPath, [join(directory, "out/example.mjs"), FIXTURE], {
+      env,
+      cwd: directory,
+    });
+    expect(again.stdout).toMatch(/^scan \d+: 2 findings \(already stored\);/);
+
+    // Without a key the upload is refused, and the example says why.
+    const refused = await run(process.execPath, [join(directory, "out/example.mjs"), FIXTURE], {
+      env: { ...env, VULNTRIAGE_TOKEN: "" },
+      cwd: directory,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 1 });
+    expect((refused as { stderr: string }).stderr).toMatch(/^refused: 401 unauthorized: /);
+  });
+});
