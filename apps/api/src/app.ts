@@ -9,8 +9,10 @@ import {
   AnalysisRetrySchema,
   AnalysisWaitingSchema,
   ApiKeySchema,
+  type Config,
   CveSchema,
   createAuthenticator,
+  createMetrics,
   ErrorSchema,
   FindingDetailSchema,
   FindingPageSchema,
@@ -18,6 +20,7 @@ import {
   HTTP_DEFAULTS,
   type HttpConfig,
   ScanPageSchema,
+  type MetricsConfig,
   ScanSchema,
   type ServiceContext,
   SkippedSchema,
@@ -25,6 +28,7 @@ import {
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { type AccessControlOptions, registerAccessControl } from "./plugins/access-control.js";
 import { answerExpectations, clientErrorHandler } from "./plugins/client-errors.js";
+import { DASHBOARD_PATH, registerQueueDashboard } from "./plugins/queue-dashboard.js";
 import { registerErrorHandling } from "./plugins/error-handler.js";
 import { checkHosts, cutIdleBodies } from "./plugins/request-guards.js";
 import { DOCS_CSP, registerSecurityHeaders } from "./plugins/security-headers.js";
@@ -33,6 +37,7 @@ import { cveRoutes } from "./routes/cve.js";
 import { findingsRoutes } from "./routes/findings.js";
 import { healthRoutes } from "./routes/health.js";
 import { keysRoutes } from "./routes/keys.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { scansRoutes } from "./routes/scans.js";
 import { tidyForOpenApi30 } from "./schemas/openapi-30.js";
 import { LegacyTrivyReportSchema, TrivyReportSchema, TrivyResultSchema } from "./schemas/trivy-report.js";
@@ -54,13 +59,24 @@ export type AppOptions = {
   authCacheMs?: number;
   /** Timeouts, connection cap, Host check, CORS; HTTP_DEFAULTS for what is not given. */
   http?: Partial<HttpConfig>;
+  /** METRICS: who may read /metrics (default key: scope read). ctx.metrics is used when given. */
+  metrics?: MetricsConfig["access"];
+  /** QUEUE_DASHBOARD: bull-board at /admin/queues for scope admin; default off. */
+  queueDashboard?: Config["queueDashboard"];
 };
 
 const DEFAULT_LIMITS = { uploadsPerMinute: 30, readsPerMinute: 1_200, refreshPerMinute: 30 };
 
 /** Builds the API without listening: server.ts listens, tests use it as it is. */
-export async function buildApp(options: AppOptions) {
-  const http = { ...HTTP_DEFAULTS, ...options.http };
+export async function buildApp(appOptions: AppOptions) {
+  const http = { ...HTTP_DEFAULTS, ...appOptions.http };
+  const queues = appOptions.ctx.queue
+    ? [appOptions.ctx.queue.queue, appOptions.ctx.queue.enrichmentQueue]
+    : [];
+  // Each app its own registry unless the process made one: tests build several apps in one process.
+  const metrics = appOptions.ctx.metrics ?? createMetrics({ queues });
+  const options = { ...appOptions, ctx: { ...appOptions.ctx, metrics } };
+  const dashboard = options.queueDashboard ?? "off";
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     requestTimeout: http.requestTimeoutMs,
@@ -102,6 +118,7 @@ export async function buildApp(options: AppOptions) {
     keyPrefix: options.access?.keyPrefix ?? "vulntriage",
     authenticator,
     log: options.ctx.log,
+    adminPrefix: dashboard === "off" ? null : DASHBOARD_PATH,
   });
   app.addSchema(ApiKeySchema);
   app.addSchema(ErrorSchema);
@@ -165,6 +182,9 @@ export async function buildApp(options: AppOptions) {
   await app.register(analysisRoutes, { ctx: options.ctx });
   await app.register(keysRoutes, { ctx: options.ctx, authenticator });
   await app.register(cveRoutes, { ctx: options.ctx });
+  const metricsAccess = options.metrics ?? "key";
+  if (metricsAccess !== "off") await app.register(metricsRoutes, { metrics, access: metricsAccess });
+  if (dashboard !== "off") await registerQueueDashboard(app, { queues, readOnly: dashboard === "read-only" });
   return app;
 }
 

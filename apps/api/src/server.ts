@@ -30,6 +30,8 @@ const app = await buildApp({
   },
   docs: config.docs,
   http: config.http,
+  metrics: config.metrics.access,
+  queueDashboard: config.queueDashboard,
 });
 app.addHook("onClose", async () => {
   limitsRedis.disconnect();

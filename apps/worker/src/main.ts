@@ -10,13 +10,19 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { startAnalysisWorker } from "./analysis-worker.js";
 import { startEnrichmentWorker } from "./enrichment-worker.js";
+import { startMetricsServer } from "./metrics-server.js";
 
 const config = loadConfigOrExit();
 const log = pino(loggerOptions(config.logLevel, { process: "worker" }));
 const { ctx, close } = await openServiceContext(config, "worker", log);
 const running = startAnalysisWorker({
   ctx,
-  analyzer: createOllamaPool({ servers: config.ollamaServers, timeoutMs: config.llmTimeoutMs, log }),
+  analyzer: createOllamaPool({
+    servers: config.ollamaServers,
+    timeoutMs: config.llmTimeoutMs,
+    log,
+    metrics: ctx.metrics,
+  }),
   redisUrl: config.redisUrl,
   prefix: config.queuePrefix,
   concurrency: config.workerConcurrency,
@@ -38,9 +44,19 @@ const enriching = startEnrichmentWorker({
   lockMs: config.workerLockMs,
   shutdownTimeoutMs: config.workerShutdownTimeoutMs,
 });
+// Unset port: no server. A port in use ends the start-up, like any other bad setting.
+const metricsServer =
+  config.metrics.workerPort === null
+    ? null
+    : await startMetricsServer({
+        metrics: ctx.metrics,
+        host: config.metrics.workerHost,
+        port: config.metrics.workerPort,
+      });
 log.info(
   {
     enrichment: config.enrichment.mode,
+    metrics: metricsServer?.url ?? "off",
     model: config.ollamaModel,
     ollama: config.ollamaServers.map((s) => `${s.url}*${s.concurrency}`),
     concurrency: config.workerConcurrency,
@@ -63,7 +79,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "worker shutting down");
-    await Promise.all([running.close(), enriching.close()]);
+    await Promise.all([running.close(), enriching.close(), metricsServer?.close()]);
     shared.disconnect();
     await close();
     process.exit(0);

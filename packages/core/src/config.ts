@@ -79,6 +79,18 @@ export type Config = {
   docs: boolean;
   rateLimits: { uploadsPerMinute: number; readsPerMinute: number; refreshPerMinute: number };
   http: HttpConfig;
+  metrics: MetricsConfig;
+  /** The BullMQ dashboard at /admin/queues (scope admin): off, on, or on without its job actions. */
+  queueDashboard: "off" | "on" | "read-only";
+};
+
+/** Prometheus metrics: who may read the API's /metrics, and where the worker serves its own. */
+export type MetricsConfig = {
+  /** key: an API key with scope read (or admin); public: anyone who reaches the API; off: no /metrics. */
+  access: "off" | "public" | "key";
+  /** WORKER_METRICS_PORT; null: the worker serves no metrics. */
+  workerPort: number | null;
+  workerHost: string;
 };
 
 export class ConfigError extends Error {
@@ -283,6 +295,20 @@ export function loadConfig(env: Env = process.env): Config {
       allowedHosts: read<string[] | null>("ALLOWED_HOSTS", null, list(hostEntry)),
       corsOrigins: read<string[] | null>("CORS_ORIGINS", null, list(originEntry)),
     },
+    metrics: {
+      access: read<MetricsConfig["access"]>(
+        "METRICS",
+        "key",
+        oneOf(["off", "public", "key"] as const, (s) => s.toLowerCase()),
+      ),
+      workerPort: read<number | null>("WORKER_METRICS_PORT", null, integer(1, 65535)),
+      workerHost: read("WORKER_METRICS_HOST", "127.0.0.1", text),
+    },
+    queueDashboard: read<Config["queueDashboard"]>(
+      "QUEUE_DASHBOARD",
+      "off",
+      oneOf(["off", "on", "read-only"] as const, (s) => s.toLowerCase()),
+    ),
   };
   // Node refuses a headers timeout longer than the request timeout.
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {

@@ -1,6 +1,7 @@
 import { type Executor, runInTransaction, type Transaction } from "@vulntriage/db";
 import { type PromptSettings, promptConfigKey, promptSettings } from "./analysis/prompt.js";
 import type { AnalysisQueue } from "./jobs.js";
+import type { Metrics } from "./metrics.js";
 import type { UploadGate } from "./scans/upload-gate.js";
 import { type Severity, severityRank } from "./trivy/severity.js";
 
@@ -53,6 +54,8 @@ export type ServiceContext = {
   uploads?: UploadGate | undefined;
   /** A small pool of its own for /health, so a busy main pool never reads as a database down. */
   healthDb?: Executor | undefined;
+  /** This process's Prometheus counters; absent, nothing is counted. */
+  metrics?: Metrics | undefined;
 };
 
 /**

@@ -24,6 +24,7 @@ export * from "./keys/api-keys.js";
 export * from "./keys/authenticate.js";
 export * from "./keys/scopes.js";
 export * from "./logging.js";
+export * from "./metrics.js";
 export * from "./scans/image-name.js";
 export * from "./scans/ingest-report.js";
 export * from "./scans/read-scans.js";

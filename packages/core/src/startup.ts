@@ -2,6 +2,7 @@ import { createDatabase, ensureDatabase, migrateDatabase } from "@vulntriage/db"
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { analysisSettings, type Logger, type ServiceContext } from "./context.js";
 import { createAnalysisQueue } from "./jobs.js";
+import { createMetrics } from "./metrics.js";
 import { createParseThreads } from "./scans/parse-threads.js";
 import { createUploadGate } from "./scans/upload-gate.js";
 
@@ -60,8 +61,9 @@ export async function openServiceContext(
     maxConnections: 1,
     applicationName: `vulntriage-${name}-health`,
   });
+  const metrics = createMetrics({ queues: [queue.queue, queue.enrichmentQueue] });
   return {
-    ctx: { db: database.db, queue, analysis, log, uploads, healthDb: health.db },
+    ctx: { db: database.db, queue, analysis, log, uploads, healthDb: health.db, metrics },
     close: async () => {
       await uploads.close();
       await queue.close();

@@ -47,7 +47,38 @@ describe(loadConfig.name, () => {
         allowedHosts: null,
         corsOrigins: null,
       },
+      metrics: { access: "key", workerPort: null, workerHost: "127.0.0.1" },
+      queueDashboard: "off",
     });
+  });
+
+  it("should read who may see the metrics, the worker's metrics address and the queue dashboard", () => {
+    const config = loadConfig({
+      METRICS: "Public",
+      WORKER_METRICS_PORT: "9464",
+      WORKER_METRICS_HOST: "0.0.0.0",
+      QUEUE_DASHBOARD: "read-only",
+    });
+    expect(config.metrics).toEqual({ access: "public", workerPort: 9464, workerHost: "0.0.0.0" });
+    expect(config.queueDashboard).toBe("read-only");
+    expect(loadConfig({ METRICS: "off", QUEUE_DASHBOARD: "ON" })).toMatchObject({
+      metrics: { access: "off" },
+      queueDashboard: "on",
+    });
+  });
+
+  it("should name every bad metrics and dashboard variable together", () => {
+    expect(() =>
+      loadConfig({ METRICS: "yes", WORKER_METRICS_PORT: "0", QUEUE_DASHBOARD: "true" }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          'METRICS="yes": must be one of off, public, key',
+          'WORKER_METRICS_PORT="0": must be a whole number from 1 to 65535',
+          'QUEUE_DASHBOARD="true": must be one of off, on, read-only',
+        ],
+      }),
+    );
   });
 
   it("should read the HTTP server's timeouts, Host list and CORS origins", () => {

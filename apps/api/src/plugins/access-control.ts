@@ -16,7 +16,15 @@ import type { Redis } from "ioredis";
  * Each route says who may call it and which limit it counts against; `refresh` is for the route
  * where a query parameter turns a read into a write (analyze's `refresh=true`).
  */
-type Access = { scope: Scope; bucket: Bucket; refresh?: { scope: Scope; bucket: Bucket } } | "public";
+type Access =
+  | {
+      scope: Scope;
+      bucket: Bucket;
+      refresh?: { scope: Scope; bucket: Bucket };
+      /** A browser page (the queue dashboard): the token may also come as a Basic password. */
+      browser?: true;
+    }
+  | "public";
 type Bucket = "uploads" | "reads" | "refresh";
 
 declare module "fastify" {
@@ -37,6 +45,8 @@ export type AccessControlOptions = {
   redis: Redis | null;
   keyPrefix: string;
   log: Logger;
+  /** Where the queue dashboard's routes live: every one of them needs scope admin. */
+  adminPrefix?: string | null;
 };
 
 // Who a loopback caller is while AUTH_MODE=auto and no key exists yet: everything, as on a fresh laptop.
@@ -63,11 +73,21 @@ const ACCESS_RESPONSES = {
   },
 };
 
-function tokenOf(request: FastifyRequest): string | null {
+const BASIC_CHALLENGE = 'Basic realm="vulntriage queues", charset="UTF-8"';
+
+function tokenOf(request: FastifyRequest, basic: boolean): string | null {
   const authorization = request.headers.authorization;
   if (typeof authorization === "string") {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
     if (match) return match[1] as string;
+    // A browser cannot add a bearer header to a page's own requests, but it repeats Basic
+    // credentials: the token is the password, the user name is ignored.
+    const basicMatch = basic ? /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(authorization) : null;
+    if (basicMatch) {
+      const decoded = Buffer.from(basicMatch[1] as string, "base64").toString("utf8");
+      const token = decoded.slice(decoded.indexOf(":") + 1).trim();
+      if (token) return token;
+    }
   }
   const header = request.headers["x-api-key"];
   return typeof header === "string" && header.trim() ? header.trim() : null;
@@ -87,6 +107,11 @@ export async function registerAccessControl(app: FastifyInstance, options: Acces
   app.addHook("onRoute", (route) => {
     // Swagger UI's own routes: open, as the document they show.
     if (route.url.startsWith("/docs")) route.config = { ...route.config, access: "public" };
+    // The dashboard's plugin registers its pages, API and static files itself: all of them are admin's.
+    const admin = options.adminPrefix;
+    if (admin && (route.url === admin || route.url.startsWith(`${admin}/`))) {
+      route.config = { ...route.config, access: { scope: "admin", bucket: "reads", browser: true } };
+    }
     const access = route.config?.access;
     if (!access) throw new Error(`route ${route.method} ${route.url} declares no access`);
     if (access === "public" || !route.schema) return;
@@ -155,19 +180,21 @@ export async function registerAccessControl(app: FastifyInstance, options: Acces
     // No route (a 404) or an open one: nothing to check.
     if (!access || access === "public") return;
     if (authMode !== "off") {
-      const token = tokenOf(request);
+      const browser = access.browser === true;
+      const challenge = browser ? BASIC_CHALLENGE : WWW_AUTHENTICATE;
+      const token = tokenOf(request, browser);
       if (token === null) {
         if (authMode === "auto" && LOOPBACK.test(request.socket.remoteAddress ?? "")) {
           if (!(await authenticator.anyKeyExists())) request.apiKey = LOCAL;
         }
         if (!request.apiKey) {
-          reply.header("www-authenticate", WWW_AUTHENTICATE);
+          reply.header("www-authenticate", challenge);
           throw unauthorized("send an API key: Authorization: Bearer <token> or X-API-Key: <token>");
         }
       } else {
         const verdict = await authenticator.verify(token);
         if (!verdict.ok) {
-          reply.header("www-authenticate", `${WWW_AUTHENTICATE}, error="invalid_token"`);
+          reply.header("www-authenticate", browser ? challenge : `${WWW_AUTHENTICATE}, error="invalid_token"`);
           throw unauthorized(verdict.reason);
         }
         request.apiKey = verdict.key;

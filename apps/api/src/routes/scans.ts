@@ -50,6 +50,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
   app,
   { ctx, maxReportBytes },
 ) => {
+  const { metrics } = ctx;
   app.register(async (child) => {
     acceptReportBodies(child, maxReportBytes);
     const uploads = child.withTypeProvider<TypeBoxTypeProvider>();
@@ -59,6 +60,14 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         config: {
           access: { scope: "scans:write", bucket: "uploads" },
           swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, ...documentedUpload }, url }),
+        },
+        // Successes are counted by the handler (with their duration); every refusal and failure,
+        // wherever it happened (access, body, parse, store), here. Busy is the 503 with Retry-After.
+        onResponse: async (_request, reply) => {
+          const status = reply.statusCode;
+          if (!metrics || status < 400) return;
+          if (status < 500) metrics.upload("refused");
+          else metrics.upload(status === 503 && reply.hasHeader("retry-after") ? "busy" : "failed");
         },
         schema: {
           operationId: "ingestScan",
@@ -125,6 +134,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         if (!Buffer.isBuffer(request.body)) {
           throw new MalformedJsonError("the body is empty; send the JSON of `trivy image -f json`");
         }
+        const started = performance.now();
         const result = await ingestReport({
           ctx,
           input: {
@@ -133,6 +143,11 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
             imageName: request.query.image_name,
           },
         });
+        metrics?.ingested(
+          result.duplicate ? "duplicate" : "created",
+          (performance.now() - started) / 1000,
+          result.duplicate ? 0 : result.findingsIngested,
+        );
         if (result.duplicate) {
           return reply
             .status(200)

@@ -1,5 +1,6 @@
 import { Ollama } from "ollama";
 import { Agent, fetch as undiciFetch } from "undici";
+import type { LlmOutcome, Metrics } from "../metrics.js";
 import type { ChatMessage, PromptSettings } from "./prompt.js";
 
 export type LlmAnswer = {
@@ -39,7 +40,12 @@ const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeo
 // A model stuck repeating itself is cut off well before it fills memory.
 const MAX_ANSWER_CHARS = 64_000;
 
-export function createOllamaAnalyzer(options: { host: string; timeoutMs: number }): Analyzer {
+export function createOllamaAnalyzer(options: {
+  host: string;
+  timeoutMs: number;
+  /** Counts the requests that fail here; an answer is counted by whoever judges it. */
+  metrics?: Metrics | undefined;
+}): Analyzer {
   return {
     chat: async (messages, settings, signal) => {
       const deadline = AbortSignal.timeout(options.timeoutMs);
@@ -79,15 +85,25 @@ export function createOllamaAnalyzer(options: { host: string; timeoutMs: number 
           durationMs: Math.round(performance.now() - started),
         };
       } catch (error) {
-        throw classify(error, {
+        const llmError = classify(error, {
           host: options.host,
           model: settings.model,
           timeoutMs: options.timeoutMs,
           deadline,
         });
+        options.metrics?.llmRequest(failureOutcome(llmError, deadline, signal), null);
+        throw llmError;
       }
     },
   };
+}
+
+function failureOutcome(error: LlmError, deadline: AbortSignal, signal?: AbortSignal): LlmOutcome {
+  if (deadline.aborted) return "timeout";
+  if (signal?.aborted) return "aborted";
+  if (error.kind === "unavailable") return "unavailable";
+  if (error.kind === "model-missing") return "model_missing";
+  return "error";
 }
 
 function classify(

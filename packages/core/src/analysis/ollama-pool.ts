@@ -1,5 +1,6 @@
 import type { OllamaServer } from "../config.js";
 import type { Logger } from "../context.js";
+import type { Metrics } from "../metrics.js";
 import { type Analyzer, createOllamaAnalyzer, LlmError } from "./ollama-analyzer.js";
 
 // Several Ollama servers behind one Analyzer. Each question goes to the least-loaded server that
@@ -29,6 +30,8 @@ export type OllamaPoolOptions = {
   log: Logger;
   /** Shortens the back-off periods in tests; default 1 s doubling to 30 s. */
   backoff?: { firstMs: number; maxMs: number };
+  /** Counts every request that fails, per server. */
+  metrics?: Metrics | undefined;
 };
 
 export type OllamaPool = Analyzer & {
@@ -41,7 +44,7 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
   const backoff = options.backoff ?? { firstMs: BACKOFF_FIRST_MS, maxMs: BACKOFF_MAX_MS };
   const servers: ServerState[] = options.servers.map((server) => ({
     ...server,
-    analyzer: createOllamaAnalyzer({ host: server.url, timeoutMs: options.timeoutMs }),
+    analyzer: createOllamaAnalyzer({ host: server.url, timeoutMs: options.timeoutMs, metrics: options.metrics }),
     inFlight: 0,
     failures: 0,
     downUntil: 0,

@@ -76,6 +76,7 @@ export async function prepareScanAnalyses(args: {
       );
       return answered.size;
     });
+    ctx.metrics?.cacheHits("prepare", answeredFromCache);
   }
   // Everything of this scan still pending, including prompts an earlier, interrupted run of this
   // job prepared but could not enqueue: enqueueing is idempotent per prompt.

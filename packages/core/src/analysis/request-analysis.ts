@@ -107,7 +107,11 @@ async function answerAnalysis(
       (await failFromCache(tx, [promptHash])).size > 0;
     return settled ? getAnalysisState(tx, input.findingId) : undefined;
   });
-  if (answered?.status === "completed") return completed(answered, true);
+  if (answered?.status === "completed") {
+    // Counted after the commit: the question was answered from the cache, not asked.
+    ctx.metrics?.cacheHits("analyze", 1);
+    return completed(answered, true);
+  }
   if (answered?.status === "failed") return failed(answered, promptHash);
   // After the commit: the job must find the finding pending.
   await enqueue(ctx, promptHash);

@@ -55,7 +55,11 @@ export async function analyzePrompt(args: {
   const { ctx, analyzer, input } = args;
   const { db } = ctx;
   const settings = ctx.analysis.prompt;
-  if ((await completeFromCache(db, [input.promptHash])).size > 0) return "cached";
+  if ((await completeFromCache(db, [input.promptHash])).size > 0) {
+    // Answered since the job was queued (another job, a scan prepared later): nothing to ask.
+    ctx.metrics?.cacheHits("job", 1);
+    return "cached";
+  }
   // A question whose answer failed is never asked again on its own: only a refresh or the bulk
   // retry (which forget the failure first) ask it again.
   if ((await failFromCache(db, [input.promptHash])).size > 0) return "failed-before";
@@ -101,8 +105,12 @@ export async function analyzePrompt(args: {
     }
   };
 
+  // The analyzer counts the requests that failed; an answer is counted here, once judged.
+  const count = (outcome: "success" | "repaired" | "invalid", answer: LlmAnswer) =>
+    ctx.metrics?.llmRequest(outcome, answer.durationMs === null ? null : answer.durationMs / 1000);
   const first = await ask(messages);
   const firstVerdict = judge(first, settings.options.num_predict);
+  count("parsed" in firstVerdict ? "success" : "invalid", first);
   if ("parsed" in firstVerdict) {
     await storeCompletedAnalysis(db, { ...meta, ...completed(firstVerdict.parsed, first), repairs: 0 });
     return "completed";
@@ -110,6 +118,7 @@ export async function analyzePrompt(args: {
   // One more turn of the same conversation almost always rescues an answer in the wrong shape.
   const second = await ask(repairMessages(messages, first.content, first.doneReason === "length"), first);
   const secondVerdict = judge(second, settings.options.num_predict);
+  count("parsed" in secondVerdict ? "repaired" : "invalid", second);
   if ("parsed" in secondVerdict) {
     await storeCompletedAnalysis(db, {
       ...meta,
