@@ -28,6 +28,8 @@ export type TestApiOptions = {
   authCacheMs?: number;
   http?: Partial<HttpConfig>;
   loggerInstance?: AppOptions["loggerInstance"];
+  metrics?: AppOptions["metrics"];
+  queueDashboard?: AppOptions["queueDashboard"];
 };
 
 /** Limits no test reaches, for the tests that are not about limits. */
@@ -52,6 +54,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     authCacheMs: options.authCacheMs,
     ...(options.http ? { http: options.http } : {}),
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.queueDashboard ? { queueDashboard: options.queueDashboard } : {}),
   });
   const url = await listen(app);
   return {

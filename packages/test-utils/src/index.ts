@@ -3,6 +3,7 @@ export * from "./fake-ollama.js";
 export * from "./fixtures.js";
 export * from "./llm-answer-corpus.js";
 export * from "./processes.js";
+export * from "./prometheus-text.js";
 export * from "./redis-keys.js";
 export * from "./seeded-random.js";
 export * from "./stub-epss.js";
