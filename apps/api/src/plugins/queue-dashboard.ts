@@ -19,7 +19,8 @@ function crossSite(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   if (typeof origin !== "string") return false;
   try {
-    return new URL(origin).host !== request.host;
+    // Both through URL, which drops a default port either may or may not name.
+    return new URL(origin).host !== new URL(`${request.protocol}://${request.host}`).host;
   } catch {
     return true;
   }
