@@ -9,9 +9,11 @@ import {
   analysisSettings,
   buildPrompt,
   createAnalysisQueue,
+  createMetrics,
   createOllamaPool,
   type EnrichmentSources,
   type Logger,
+  type Metrics,
   questionInput,
   type ServiceContext,
   type Severity,
@@ -44,6 +46,8 @@ export type Stack = {
   queue: AnalysisQueue;
   prefix: string;
   ctx: ServiceContext;
+  /** With `metrics: true`: the workers' registry (the API has its own, at `${url}/metrics`). */
+  workerMetrics?: Metrics;
   worker?: AnalysisWorker;
   startWorker: (overrides?: WorkerOverrides) => AnalysisWorker;
   close: () => Promise<void>;
@@ -77,6 +81,8 @@ export type StackOptions = {
   startEnrichment?: boolean;
   /** ENRICHMENT_WAIT_MS; default 0 (prepare does not wait). */
   enrichmentWaitMs?: number;
+  /** Give the workers a registry of their own (stack.workerMetrics), as a worker process has. */
+  metrics?: boolean;
 };
 
 /** A logger that keeps each line's level and message, to count what a run said. */
@@ -130,6 +136,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     access: { limits: { uploadsPerMinute: 1e6, readsPerMinute: 1e6, refreshPerMinute: 1e6 } },
   });
   const url = await listen(app);
+  const workerMetrics = options.metrics
+    ? createMetrics({ queues: [queue.queue, queue.enrichmentQueue], defaultMetrics: false })
+    : undefined;
+  const workerCtx: ServiceContext = workerMetrics ? { ...ctx, metrics: workerMetrics } : ctx;
   const workers: AnalysisWorker[] = [];
   const stack: Stack = {
     url,
@@ -138,10 +148,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     queue,
     prefix,
     ctx,
+    ...(workerMetrics ? { workerMetrics } : {}),
     startWorker: (overrides = {}) => {
       const concurrency = overrides.concurrency ?? options.concurrency ?? 2;
       const worker = startAnalysisWorker({
-        ctx,
+        ctx: workerCtx,
         analyzer:
           overrides.analyzer ??
           createOllamaPool({
@@ -149,6 +160,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             timeoutMs: options.llmTimeoutMs ?? 10_000,
             log: silentLogger,
             backoff: TEST_BACKOFF,
+            metrics: workerMetrics,
           }),
         redisUrl: redisUrl(),
         prefix,
@@ -178,7 +190,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     options.startEnrichment === false
       ? null
       : startEnrichmentWorker({
-          ctx,
+          ctx: workerCtx,
           sources: options.enrichment ?? OFFLINE,
           redisUrl: redisUrl(),
           prefix,

@@ -21,10 +21,13 @@ function familyOf(name: string, types: Map<string, string>): string | undefined 
   return suffix ? name.slice(0, -suffix.length) : undefined;
 }
 
+// Prometheus reads values with Go's strconv.ParseFloat: NaN and Inf in any letter case
+// (prom-client writes "Nan" for an empty event-loop histogram).
 function parseValue(raw: string, line: string): number {
-  if (raw === "+Inf") return Number.POSITIVE_INFINITY;
-  if (raw === "-Inf") return Number.NEGATIVE_INFINITY;
-  if (raw === "NaN") return Number.NaN;
+  const lower = raw.toLowerCase();
+  if (lower === "+inf" || lower === "inf") return Number.POSITIVE_INFINITY;
+  if (lower === "-inf") return Number.NEGATIVE_INFINITY;
+  if (lower === "nan") return Number.NaN;
   const value = Number(raw);
   if (raw === "" || Number.isNaN(value)) throw new Error(`not a sample value: ${line}`);
   return value;
