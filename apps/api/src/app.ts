@@ -28,8 +28,8 @@ import {
 import Fastify, { type FastifyReply, type FastifyServerOptions } from "fastify";
 import { type AccessControlOptions, registerAccessControl } from "./plugins/access-control.js";
 import { answerExpectations, clientErrorHandler } from "./plugins/client-errors.js";
-import { DASHBOARD_PATH, registerQueueDashboard } from "./plugins/queue-dashboard.js";
 import { registerErrorHandling } from "./plugins/error-handler.js";
+import { DASHBOARD_PATH, registerQueueDashboard } from "./plugins/queue-dashboard.js";
 import { checkHosts, cutIdleBodies } from "./plugins/request-guards.js";
 import { DOCS_CSP, registerSecurityHeaders } from "./plugins/security-headers.js";
 import { analysisRoutes } from "./routes/analysis.js";

@@ -1,10 +1,5 @@
 import { createAnalysisQueue, createApiKey, type Scope } from "@vulntriage/core";
-import {
-  deleteKeys,
-  parsePrometheusText,
-  readTrivyFixture,
-  redisUrl,
-} from "@vulntriage/test-utils";
+import { deleteKeys, parsePrometheusText, readTrivyFixture, redisUrl } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
@@ -58,12 +53,12 @@ describe("GET /metrics on the API", () => {
     const sum = metrics.value("vulntriage_ingest_duration_seconds_sum", { outcome: "created" }) as number;
     expect(sum).toBeGreaterThan(0);
     expect(sum).toBeLessThan(60);
-    expect(
-      metrics.value("vulntriage_ingest_duration_seconds_bucket", { outcome: "created", le: "60" }),
-    ).toBe(1);
-    expect(metrics.value("vulntriage_ingest_duration_seconds_bucket", { outcome: "created", le: "0.01" })).toBe(
-      sum <= 0.01 ? 1 : 0,
+    expect(metrics.value("vulntriage_ingest_duration_seconds_bucket", { outcome: "created", le: "60" })).toBe(
+      1,
     );
+    expect(
+      metrics.value("vulntriage_ingest_duration_seconds_bucket", { outcome: "created", le: "0.01" }),
+    ).toBe(sum <= 0.01 ? 1 : 0);
     // Cache hits and LLM requests exist from the start, at 0, on every label value.
     expect(metrics.value("vulntriage_analysis_cache_hits_total", { site: "analyze" })).toBe(0);
     expect(metrics.value("vulntriage_llm_requests_total", { outcome: "success" })).toBe(0);

@@ -24,8 +24,9 @@ beforeAll(async () => {
   ]);
   const ctx = { db: on.database.db, log: { info() {}, warn() {}, error() {} } } as never;
   for (const scope of ["read", "scans:write", "analysis:write", "admin"] as const) {
-    tokens[scope] = (await createApiKey({ ctx, input: { name: `dash-${scope.replace(":", "-")}`, scopes: [scope] } }))
-      .token;
+    tokens[scope] = (
+      await createApiKey({ ctx, input: { name: `dash-${scope.replace(":", "-")}`, scopes: [scope] } })
+    ).token;
   }
   await queue.queue.add("prepare-scan", { scanId: 1 });
 });
@@ -84,7 +85,8 @@ describe("queue dashboard at /admin/queues", () => {
       200,
     );
     expect(
-      (await get(on, "/admin/queues/static/no-such-file.js", { authorization: basic(tokens.admin) })).statusCode,
+      (await get(on, "/admin/queues/static/no-such-file.js", { authorization: basic(tokens.admin) }))
+        .statusCode,
     ).toBe(404);
   });
 
@@ -122,8 +124,12 @@ describe("queue dashboard at /admin/queues", () => {
     const forged = await action({ origin: "https://evil.example", "sec-fetch-site": "cross-site" });
     expect(forged.statusCode).toBe(403);
     expect(forged.json()).toMatchObject({ error: "forbidden" });
-    expect((await queue.queue.isPaused())).toBe(false);
-    const own = await action({ origin: "http://localhost:80", host: "localhost:80", "sec-fetch-site": "same-origin" });
+    expect(await queue.queue.isPaused()).toBe(false);
+    const own = await action({
+      origin: "http://localhost:80",
+      host: "localhost:80",
+      "sec-fetch-site": "same-origin",
+    });
     expect(own.statusCode).toBe(200);
     expect(await queue.queue.isPaused()).toBe(true);
     await queue.queue.resume();
@@ -147,8 +153,12 @@ describe("queue dashboard at /admin/queues", () => {
       expect(paused.statusCode).toBeGreaterThanOrEqual(400);
       expect(await queue.queue.isPaused()).toBe(false);
       expect(
-        (await readOnly.app.inject({ url: "/admin/queues/api/queues", headers: { authorization: `Bearer ${token}` } }))
-          .statusCode,
+        (
+          await readOnly.app.inject({
+            url: "/admin/queues/api/queues",
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).statusCode,
       ).toBe(200);
     } finally {
       await readOnly.close();

@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { parsePrometheusText, type PrometheusScrape } from "@vulntriage/test-utils";
+import { type PrometheusScrape, parsePrometheusText } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Json,
@@ -28,7 +28,9 @@ async function apiMetrics(stack: Stack): Promise<PrometheusScrape> {
 }
 
 async function workerMetrics(stack: Stack): Promise<PrometheusScrape> {
-  return parsePrometheusText(await (stack.workerMetrics as NonNullable<Stack["workerMetrics"]>).registry.metrics());
+  return parsePrometheusText(
+    await (stack.workerMetrics as NonNullable<Stack["workerMetrics"]>).registry.metrics(),
+  );
 }
 
 async function settle(stack: Stack, image: string, vulns: Parameters<typeof trivyReport>[1]) {
@@ -109,7 +111,9 @@ describe("metrics of a real analysis (API, worker, fake Ollama)", () => {
     expect(api.value("vulntriage_analysis_cache_hits_total", { site: "analyze" })).toBe(1);
     // Reading the stored answer again is no cache hit: the finding already holds it.
     expect((await fetch(`${stack.url}/api/llm/analyze/container/${rows[0].id}`)).status).toBe(200);
-    expect((await apiMetrics(stack)).value("vulntriage_analysis_cache_hits_total", { site: "analyze" })).toBe(1);
+    expect((await apiMetrics(stack)).value("vulntriage_analysis_cache_hits_total", { site: "analyze" })).toBe(
+      1,
+    );
     expect(stack.fake.chatCalls).toBe(calls);
   });
 
@@ -121,12 +125,16 @@ describe("metrics of a real analysis (API, worker, fake Ollama)", () => {
     expect(llm(worker, "success")).toBe(3);
 
     stack.fake.queueFaults([{ kind: "http", status: 400, error: "bad request" }]);
-    const refused = await settle(stack, "registry.example/refused:1", [{ id: "CVE-2024-2002", pkg: "librej" }]);
+    const refused = await settle(stack, "registry.example/refused:1", [
+      { id: "CVE-2024-2002", pkg: "librej" },
+    ]);
     expect(await statusCounts(stack.database, refused.scan.id)).toEqual({ failed: 1 });
     worker = await workerMetrics(stack);
     expect(llm(worker, "error")).toBe(1);
 
-    stack.fake.setResponder((req) => (req.prompt.includes("could not be used") ? GOOD : "no sections at all"));
+    stack.fake.setResponder((req) =>
+      req.prompt.includes("could not be used") ? GOOD : "no sections at all",
+    );
     try {
       await settle(stack, "registry.example/repair:1", [{ id: "CVE-2024-2003", pkg: "librep" }]);
     } finally {
@@ -187,7 +195,11 @@ describe("the worker process's metrics server (compiled dist)", () => {
   it("should serve nothing when WORKER_METRICS_PORT is unset", async () => {
     const worker = spawnWorkerProcess(stack, { LOG_LEVEL: "info" });
     try {
-      await waitFor("worker started", async () => worker.output().includes("worker started") || undefined, 20_000);
+      await waitFor(
+        "worker started",
+        async () => worker.output().includes("worker started") || undefined,
+        20_000,
+      );
       expect(worker.output()).toContain('"metrics":"off"');
     } finally {
       await worker.stop();

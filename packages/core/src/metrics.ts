@@ -2,14 +2,14 @@ import type { Queue } from "bullmq";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** What an upload came to: one bounded label set (see README, Metrics). */
-export const UPLOAD_OUTCOMES = ["created", "duplicate", "refused", "busy", "failed"] as const;
-export type UploadOutcome = (typeof UPLOAD_OUTCOMES)[number];
+const UPLOAD_OUTCOMES = ["created", "duplicate", "refused", "busy", "failed"] as const;
+type UploadOutcome = (typeof UPLOAD_OUTCOMES)[number];
 
 /**
  * What one request to an Ollama server came to. `success`/`repaired`/`invalid` are judged on the
  * answer (to the question, to the repair turn, unusable); the rest are failures of the request.
  */
-export const LLM_OUTCOMES = [
+const LLM_OUTCOMES = [
   "success",
   "repaired",
   "invalid",
@@ -22,8 +22,8 @@ export const LLM_OUTCOMES = [
 export type LlmOutcome = (typeof LLM_OUTCOMES)[number];
 
 /** Where a question was answered from the prompt-hash cache instead of being asked. */
-export const CACHE_HIT_SITES = ["analyze", "prepare", "job"] as const;
-export type CacheHitSite = (typeof CACHE_HIT_SITES)[number];
+const CACHE_HIT_SITES = ["analyze", "prepare", "job"] as const;
+type CacheHitSite = (typeof CACHE_HIT_SITES)[number];
 
 // BullMQ's job states as getJobCounts names them.
 const QUEUE_STATES = [

@@ -68,9 +68,7 @@ describe(loadConfig.name, () => {
   });
 
   it("should name every bad metrics and dashboard variable together", () => {
-    expect(() =>
-      loadConfig({ METRICS: "yes", WORKER_METRICS_PORT: "0", QUEUE_DASHBOARD: "true" }),
-    ).toThrow(
+    expect(() => loadConfig({ METRICS: "yes", WORKER_METRICS_PORT: "0", QUEUE_DASHBOARD: "true" })).toThrow(
       expect.objectContaining({
         problems: [
           'METRICS="yes": must be one of off, public, key',

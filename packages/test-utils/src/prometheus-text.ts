@@ -1,7 +1,7 @@
 // A strict reader of Prometheus's text exposition format (version 0.0.4), so that tests check what
 // a scraper would read, line by line, rather than search the text.
 
-export type PrometheusSample = { name: string; labels: Record<string, string>; value: number };
+type PrometheusSample = { name: string; labels: Record<string, string>; value: number };
 export type PrometheusScrape = {
   samples: PrometheusSample[];
   types: Map<string, string>;

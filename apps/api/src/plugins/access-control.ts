@@ -194,7 +194,10 @@ export async function registerAccessControl(app: FastifyInstance, options: Acces
       } else {
         const verdict = await authenticator.verify(token);
         if (!verdict.ok) {
-          reply.header("www-authenticate", browser ? challenge : `${WWW_AUTHENTICATE}, error="invalid_token"`);
+          reply.header(
+            "www-authenticate",
+            browser ? challenge : `${WWW_AUTHENTICATE}, error="invalid_token"`,
+          );
           throw unauthorized(verdict.reason);
         }
         request.apiKey = verdict.key;

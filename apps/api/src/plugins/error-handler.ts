@@ -73,7 +73,10 @@ export function registerErrorHandling(app: FastifyInstance, options: { maxReport
 }
 
 /** The status and error body the API answers for this error (also for plugins with handlers of their own). */
-export function describeError(error: FastifyError, maxReportBytes: number): { status: number; body: ErrorBody } {
+export function describeError(
+  error: FastifyError,
+  maxReportBytes: number,
+): { status: number; body: ErrorBody } {
   const domain =
     error instanceof DomainError
       ? error

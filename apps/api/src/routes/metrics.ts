@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync } from "fastify";
 import type { Metrics, MetricsConfig } from "@vulntriage/core";
+import type { FastifyPluginAsync } from "fastify";
 
 export type MetricsRoutesOptions = { metrics: Metrics; access: Exclude<MetricsConfig["access"], "off"> };
 

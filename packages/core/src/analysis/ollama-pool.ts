@@ -44,7 +44,11 @@ export function createOllamaPool(options: OllamaPoolOptions): OllamaPool {
   const backoff = options.backoff ?? { firstMs: BACKOFF_FIRST_MS, maxMs: BACKOFF_MAX_MS };
   const servers: ServerState[] = options.servers.map((server) => ({
     ...server,
-    analyzer: createOllamaAnalyzer({ host: server.url, timeoutMs: options.timeoutMs, metrics: options.metrics }),
+    analyzer: createOllamaAnalyzer({
+      host: server.url,
+      timeoutMs: options.timeoutMs,
+      metrics: options.metrics,
+    }),
     inFlight: 0,
     failures: 0,
     downUntil: 0,
