@@ -1,6 +1,15 @@
 import { createAnalysisQueue, createApiKey, type Scope } from "@vulntriage/core";
-import { deleteKeys, parsePrometheusText, readTrivyFixture, redisUrl } from "@vulntriage/test-utils";
+import {
+  createTestDatabase,
+  deleteKeys,
+  parsePrometheusText,
+  readTrivyFixture,
+  redisUrl,
+  type TestDatabase,
+} from "@vulntriage/test-utils";
+import { generateReport } from "@vulntriage/test-utils/generate-report";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiProcess, startApiProcess } from "./api-process.js";
 import { startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
 const FIXTURE = "securecodebox/main/juice-shop-v10.2.0.json";
@@ -168,5 +177,57 @@ describe("queue gauges on the API", () => {
       await lonely.close();
       await down.close();
     }
+  });
+});
+
+describe("metrics of the compiled API process", () => {
+  let database: TestDatabase;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    api = await startApiProcess(database.url, {
+      MAX_CONCURRENT_UPLOADS: "1",
+      UPLOAD_WAIT_MS: "0",
+      METRICS: "public",
+      AUTH_MODE: "required",
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.drop();
+  });
+
+  it("should count uploads refused at the cap as busy, and serve METRICS=public without a key", async () => {
+    const reports = Array.from({ length: 4 }, (_, i) => generateReport(3_000, 500 + i));
+    const token = await (async () => {
+      const ctx = { db: database.db, log: { info() {}, warn() {}, error() {} } } as never;
+      return (await createApiKey({ ctx, input: { name: "uploader", scopes: ["scans:write"] } })).token;
+    })();
+    const answers = await Promise.all(
+      reports.map((r, i) =>
+        uploadReport(api.url, r, {
+          imageName: `metrics/busy:${i}`,
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      ),
+    );
+    const created = answers.filter((a) => a.status === 201).length;
+    const busy = answers.filter((a) => a.status === 503 && a.body.error === "busy").length;
+    expect(created + busy).toBe(4);
+    expect(busy).toBeGreaterThan(0);
+    const unauthorized = await uploadReport(api.url, reports[0] as string);
+    expect(unauthorized.status).toBe(401);
+
+    const response = await fetch(`${api.url}/metrics`);
+    expect(response.status).toBe(200);
+    const metrics = parsePrometheusText(await response.text());
+    expect(metrics.value("vulntriage_uploads_total", { outcome: "created" })).toBe(created);
+    expect(metrics.value("vulntriage_uploads_total", { outcome: "busy" })).toBe(busy);
+    expect(metrics.value("vulntriage_uploads_total", { outcome: "refused" })).toBe(1);
+    expect(metrics.value("vulntriage_uploads_total", { outcome: "failed" })).toBe(0);
+    expect(metrics.value("vulntriage_findings_ingested_total")).toBe(3_000 * created);
+    // The process's queues, from REDIS_URL.
+    expect(metrics.value("vulntriage_queue_up", { queue: "analysis" })).toBe(1);
   });
 });
