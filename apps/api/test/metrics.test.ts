@@ -216,7 +216,7 @@ describe("metrics of the compiled API process", () => {
     const busy = answers.filter((a) => a.status === 503 && a.body.error === "busy").length;
     expect(created + busy).toBe(4);
     expect(busy).toBeGreaterThan(0);
-    const unauthorized = await uploadReport(api.url, reports[0] as string);
+    const unauthorized = await uploadReport(api.url, reports[0] as Buffer);
     expect(unauthorized.status).toBe(401);
 
     const response = await fetch(`${api.url}/metrics`);
