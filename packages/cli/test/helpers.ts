@@ -121,6 +121,8 @@ export async function startCliStack(env: Record<string, string> = {}): Promise<C
     WORKER_LOCK_MS: "2000",
     RECONCILE_INTERVAL_MS: "1000",
     LLM_RETRY_DELAY_MS: "100",
+    // A test that hangs the model should not make teardown wait out the production grace.
+    WORKER_SHUTDOWN_TIMEOUT_MS: "2000",
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
