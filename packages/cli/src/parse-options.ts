@@ -58,8 +58,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 /** "90s", "10m", "1h", "1h30m", "500ms"; a bare number is seconds. Answers milliseconds. */
 export function parseDuration(value: string): number {
   const text = value.trim().toLowerCase();
-  const parts = /^\d+(\.\d+)?$/.test(text) ? [`${text}s`] : text.match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g);
-  if (!parts || parts.join("") !== text) {
+  const bare = /^\d+(\.\d+)?$/.test(text);
+  const parts = bare ? [`${text}s`] : text.match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g);
+  if (!parts || (!bare && parts.join("") !== text)) {
     throw new InvalidArgumentError("expected a duration such as 90s, 10m, 1h or 1h30m");
   }
   const ms = parts.reduce((total, part) => {

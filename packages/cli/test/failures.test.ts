@@ -89,7 +89,9 @@ describe("vulntriage when there is no server", () => {
     closed.close();
     await once(closed, "close");
     for (const args of [["upload", "-", "--wait"], ["scans"], ["findings", "1"], ["analysis", "1"]]) {
-      const result = await runCli([...args, "--url", `http://127.0.0.1:${port}`], { stdin: body("down/app:1") });
+      const result = await runCli([...args, "--url", `http://127.0.0.1:${port}`], {
+        stdin: body("down/app:1"),
+      });
       expect(result.code, args.join(" ")).toBe(3);
       expect(result.stderr).toContain(
         `error: cannot reach the vulntriage server at http://127.0.0.1:${port}: connection refused`,
@@ -101,14 +103,24 @@ describe("vulntriage when there is no server", () => {
 type Seen = { method: string; url: string; headers: IncomingHttpHeaders; body: Buffer };
 
 /** A stand-in API that answers each request with the next scripted reply and records what it got. */
-async function scriptedServer(replies: { status: number; headers?: Record<string, string>; body: unknown }[]) {
+async function scriptedServer(
+  replies: { status: number; headers?: Record<string, string>; body: unknown }[],
+) {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
-      const reply = replies.shift() ?? { status: 500, body: { error: "internal", message: "no more replies" } };
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
+      const reply = replies.shift() ?? {
+        status: 500,
+        body: { error: "internal", message: "no more replies" },
+      };
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(JSON.stringify(reply.body));
     });
@@ -177,7 +189,12 @@ describe("vulntriage on the wire", () => {
   });
 
   it("should wait out 429 with Retry-After while polling, and stop at a 503 without one", async () => {
-    const settled = { scan_id: 7, findings: 0, by_status: { not_requested: 0, pending: 0, processing: 0, completed: 0, failed: 0 }, eta_seconds: 0 };
+    const settled = {
+      scan_id: 7,
+      findings: 0,
+      by_status: { not_requested: 0, pending: 0, processing: 0, completed: 0, failed: 0 },
+      eta_seconds: 0,
+    };
     const server = await scriptedServer([
       { status: 201, body: { duplicate: false, scan: SCAN, findings_ingested: 0 } },
       { status: 429, headers: { "retry-after": "1" }, body: { error: "rate_limited", message: "slow down" } },
@@ -189,7 +206,9 @@ describe("vulntriage on the wire", () => {
         stdin: body("scripted/app:1"),
       });
       expect(result.stderr).toContain("the server answered 429; waiting 1s");
-      expect(result.stderr).toContain("error: the server answered 503 (dependency_unavailable): the database is unavailable");
+      expect(result.stderr).toContain(
+        "error: the server answered 503 (dependency_unavailable): the database is unavailable",
+      );
       expect(result.code).toBe(3);
       expect(server.seen.map((s) => s.url)).toEqual([
         "/api/container/scans",
@@ -207,7 +226,10 @@ describe("vulntriage usage errors", () => {
   it("should exit 2 with commander's message for bad flags and values, and for a missing report file", async () => {
     const cases: [string[], RegExp][] = [
       [["upload", "r.json", "--fail-on", "severe"], /argument 'severe' is invalid/],
-      [["upload", "r.json", "--fail-on-risk", "11"], /argument '11' is invalid. expected a whole number from 1 to 10/],
+      [
+        ["upload", "r.json", "--fail-on-risk", "11"],
+        /argument '11' is invalid. expected a whole number from 1 to 10/,
+      ],
       [["upload", "r.json", "--timeout", "soon"], /argument 'soon' is invalid/],
       [["upload", "r.json", "--output", "xml"], /Allowed choices are table, json, markdown/],
       [["upload", "r.json", "--fail-on-cve"], /unknown option '--fail-on-cve'/],

@@ -150,7 +150,14 @@ export async function startCliStack(env: Record<string, string> = {}): Promise<C
 export async function createKey(database: TestDatabase, scopes: string): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [builtEntry("apps/api/dist/keys-cli.js"), "create", "--name", `cli-${randomBytes(3).toString("hex")}`, "--scopes", scopes],
+    [
+      builtEntry("apps/api/dist/keys-cli.js"),
+      "create",
+      "--name",
+      `cli-${randomBytes(3).toString("hex")}`,
+      "--scopes",
+      scopes,
+    ],
     { env: { PATH: process.env.PATH ?? "", DATABASE_URL: database.url } },
   );
   return stdout.trim().split("\n").at(-1) as string;

@@ -1,4 +1,10 @@
-import { readTrivyFixture, startStubEpss, startStubKev, startStubNvd, startStubOsv } from "@vulntriage/test-utils";
+import {
+  readTrivyFixture,
+  startStubEpss,
+  startStubKev,
+  startStubNvd,
+  startStubOsv,
+} from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliStack, report, runCli, startCliStack } from "./helpers.js";
 
@@ -9,7 +15,12 @@ let stubs: { close: () => Promise<void> }[] = [];
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const [kev, epss, nvd, osv] = await Promise.all([startStubKev(), startStubEpss(), startStubNvd(), startStubOsv()]);
+  const [kev, epss, nvd, osv] = await Promise.all([
+    startStubKev(),
+    startStubEpss(),
+    startStubNvd(),
+    startStubOsv(),
+  ]);
   stubs = [kev, epss, nvd, osv];
   stack = await startCliStack({
     ENRICHMENT: "online",
@@ -33,16 +44,21 @@ const DEBIAN = "trivy/main/debian-buster.json.golden"; // CVE-2019-18224 CRITICA
 const SPRING = "trivy/main/spring4shell-jre11.json.golden"; // CVE-2022-22965 CRITICAL, KEV-listed
 
 async function findingsOf(scanId: number): Promise<any[]> {
-  const page = (await (await fetch(`${stack.url}/api/container/scans/${scanId}/findings?limit=1000`)).json()) as any;
+  const page = (await (
+    await fetch(`${stack.url}/api/container/scans/${scanId}/findings?limit=1000`)
+  ).json()) as any;
   return page.items;
 }
 
 describe("vulntriage upload", () => {
   it("should wait for the analysis, fail on critical, print the failing finding and the progress", async () => {
-    const result = await runCli(["upload", "-", "--image", "gate/debian:10", "--wait", "--fail-on", "critical"], {
-      env,
-      stdin: fixture(DEBIAN),
-    });
+    const result = await runCli(
+      ["upload", "-", "--image", "gate/debian:10", "--wait", "--fail-on", "critical"],
+      {
+        env,
+        stdin: fixture(DEBIAN),
+      },
+    );
     expect(result.stderr).toMatch(/uploaded as scan \d+ \(gate\/debian:10\), 2 findings/);
     // Not a terminal: plain progress lines, the last one saying everything is done.
     expect(result.stderr).toMatch(/analysis of scan \d+: 2\/2 done \(0 pending, 0 processing, 0 failed\)/);
@@ -98,7 +114,9 @@ describe("vulntriage upload", () => {
     });
     expect(spring.code).toBe(1);
     const out = JSON.parse(spring.stdout);
-    expect(out.failing.map((f: any) => [f.vulnerability_id, f.gate_reasons])).toEqual([["CVE-2022-22965", ["KEV"]]]);
+    expect(out.failing.map((f: any) => [f.vulnerability_id, f.gate_reasons])).toEqual([
+      ["CVE-2022-22965", ["KEV"]],
+    ]);
     expect(out.failing[0].exploitation.kev_listed).toBe(true);
 
     const debian = await runCli(["upload", "-", "--image", "kev/debian:10", "--wait", "--fail-on-kev"], {
@@ -122,12 +140,17 @@ describe("vulntriage upload", () => {
     const critical = risks.get("crit-llm9") as number;
     expect(critical).toBeGreaterThan(risks.get("mid-llm2") as number);
 
-    const atCritical = await runCli(["upload", "-", "--wait", "--fail-on-risk", String(critical), "-o", "json"], {
-      env,
-      stdin: body,
-    });
+    const atCritical = await runCli(
+      ["upload", "-", "--wait", "--fail-on-risk", String(critical), "-o", "json"],
+      {
+        env,
+        stdin: body,
+      },
+    );
     expect(atCritical.code).toBe(1);
-    expect(JSON.parse(atCritical.stdout).failing.map((f: any) => f.gate_reasons)).toEqual([[`risk ${critical}`]]);
+    expect(JSON.parse(atCritical.stdout).failing.map((f: any) => f.gate_reasons)).toEqual([
+      [`risk ${critical}`],
+    ]);
     if (critical < 10) {
       const above = await runCli(["upload", "-", "--wait", "--fail-on-risk", String(critical + 1)], {
         env,
@@ -138,7 +161,17 @@ describe("vulntriage upload", () => {
 
     // A finding fails when any gate matches it; each names the gates it failed.
     const combined = await runCli(
-      ["upload", "-", "--fail-on", "low", "--fail-on-risk", String(critical), "--ignore-unfixed", "-o", "json"],
+      [
+        "upload",
+        "-",
+        "--fail-on",
+        "low",
+        "--fail-on-risk",
+        String(critical),
+        "--ignore-unfixed",
+        "-o",
+        "json",
+      ],
       { env, stdin: body },
     );
     expect(combined.code).toBe(1);
@@ -155,7 +188,18 @@ describe("vulntriage upload", () => {
     await writeFile(path, fixture("trivy/main/photon-30.json.golden"));
     try {
       const result = await runCli(
-        ["upload", path, "--image", "ghcr.io/acme/photon:3|x", "--no-gzip", "--wait", "--fail-on", "high", "--output", "markdown"],
+        [
+          "upload",
+          path,
+          "--image",
+          "ghcr.io/acme/photon:3|x",
+          "--no-gzip",
+          "--wait",
+          "--fail-on",
+          "high",
+          "--output",
+          "markdown",
+        ],
         { env },
       );
       expect(result.code).toBe(1);
@@ -216,7 +260,9 @@ describe("vulntriage scans, findings and analysis", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("gate/debian:10");
 
-    const byName = await runCli(["findings", "gate/debian:10", "--severity", "critical", "-o", "json"], { env });
+    const byName = await runCli(["findings", "gate/debian:10", "--severity", "critical", "-o", "json"], {
+      env,
+    });
     expect(byName.code).toBe(0);
     const findings = JSON.parse(byName.stdout);
     expect(findings.map((f: any) => f.vulnerability_id)).toEqual(["CVE-2019-18224"]);
