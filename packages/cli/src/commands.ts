@@ -8,7 +8,7 @@ export const EXIT = { passed: 0, gateFailed: 1, usage: 2, error: 3 } as const;
 
 type Connection = { url: string; token?: string | undefined; output: OutputFormat };
 
-export type UploadOptions = Connection & {
+type UploadOptions = Connection & {
   image?: string | undefined;
   gzip: boolean;
   wait: boolean;
@@ -18,9 +18,9 @@ export type UploadOptions = Connection & {
   failOnKev?: boolean | undefined;
   ignoreUnfixed?: boolean | undefined;
 };
-export type ScansOptions = Connection & { limit: number; offset: number };
-export type FindingsOptions = Connection & { severity?: Severity[] | undefined };
-export type AnalysisOptions = Connection & { refresh?: boolean | undefined };
+type ScansOptions = Connection & { limit: number; offset: number };
+type FindingsOptions = Connection & { severity?: Severity[] | undefined };
+type AnalysisOptions = Connection & { refresh?: boolean | undefined };
 
 /** What each command does once commander has parsed it; answers the exit code. */
 export type Actions = {

@@ -80,6 +80,6 @@ export function evaluateGates(findings: readonly Finding[], gates: Gates): GateR
 }
 
 /** Most severe first, then highest risk, then by id: the order of every listing. */
-export function compareFindings(a: Finding, b: Finding): number {
+function compareFindings(a: Finding, b: Finding): number {
   return RANK[b.severity] - RANK[a.severity] || (riskScoreOf(b) ?? 0) - (riskScoreOf(a) ?? 0) || a.id - b.id;
 }

@@ -44,7 +44,7 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-export type Service = { output: () => string; stop: () => Promise<void> };
+type Service = { output: () => string; stop: () => Promise<void> };
 
 function spawnService(entry: string, env: Record<string, string>): Service {
   const child: ChildProcess = spawn(process.execPath, [builtEntry(entry)], {
@@ -82,7 +82,7 @@ export type CliStack = {
 };
 
 /** A good analysis whose LLM risk score the test picks per package name ("…-llm9" scores 9). */
-export function answerFor(prompt: string): string {
+function answerFor(prompt: string): string {
   const score = /-llm(\d+)/.exec(prompt)?.[1] ?? "5";
   return `## Summary\nA flaw in the package.\n## Recommendations\n1. Upgrade to the fixed version.\n## Risk Score\n${score}`;
 }
