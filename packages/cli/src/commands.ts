@@ -105,7 +105,7 @@ export function createActions(io: Io): Actions {
           if (!options.wait && options.failOnRisk !== undefined) {
             say(
               "note: without --wait, --fail-on-risk sees the risk scores as they are right after upload " +
-                "(exploitation data may not be fetched yet, so they can still rise)",
+                "(KEV and EPSS may not be fetched yet, so they can still change)",
             );
           }
           result = evaluateGates(await api.allFindings(String(scan.id)), gates);

@@ -21,7 +21,7 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 // No colours: the same text reads right in a terminal, a CI log and a file.
 function table(head: string[], rows: (string | number)[][]): string {
-  const t = new Table({ head, style: { head: [], border: [] } });
+  const t = new Table({ head, style: { head: [], border: [], compact: true } });
   t.push(...rows);
   return `${t.toString()}\n`;
 }
@@ -214,7 +214,9 @@ export function renderUpload(outcome: UploadOutcome, format: OutputFormat): stri
         (notes.length ? ` · ${md(notes.join("; "))}` : ""),
       "",
     ];
-    return `${lines.join("\n")}${result ? markdownFindings(result.failing, true) : ""}`;
+    const footer = `\n<sub>Risk: vulntriage's computed score (CVSS, EPSS, KEV, fix available), 1–10. Every finding: \`vulntriage findings ${scan.id}\`.</sub>\n`;
+    const table = result && !result.passed ? `${markdownFindings(result.failing, true)}${footer}` : "";
+    return `${lines.join("\n")}\n${table}`;
   }
   const head = `scan ${scan.id} ${name}: ${summary}\n${verdict}${notes.length ? ` (${notes.join("; ")})` : ""}\n`;
   if (!result || result.passed) return head;

@@ -44,6 +44,26 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
+/** The built CLI with a terminal for stdout and stderr (util-linux `script`), as a developer runs it. */
+export async function runCliOnTerminal(args: string[], env: Record<string, string>): Promise<CliResult> {
+  builtEntry("packages/cli/dist/main.js");
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, `${REPO_ROOT}${CLI_BIN}`, ...args].map(quote).join(" ");
+  // `script -e` exits with the command's code; both streams reach the terminal, so both are in stdout.
+  return promisify(execFile)("script", ["-qec", command, "/dev/null"], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", TERM: "xterm", COLUMNS: "160", ...env },
+    timeout: 90_000,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
+}
+
 type Service = { output: () => string; stop: () => Promise<void> };
 
 function spawnService(entry: string, env: Record<string, string>): Service {

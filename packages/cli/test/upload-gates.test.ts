@@ -6,7 +6,7 @@ import {
   startStubOsv,
 } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliStack, report, runCli, startCliStack } from "./helpers.js";
+import { type CliStack, report, runCli, runCliOnTerminal, startCliStack } from "./helpers.js";
 
 // The built CLI against the compiled API and worker, with online enrichment from local KEV, EPSS,
 // NVD and OSV stubs (CVE-2022-22965, Spring4Shell, is in the stub's KEV catalogue).
@@ -210,12 +210,36 @@ describe("vulntriage upload", () => {
       expect(lines[3]).toMatch(
         /^\*\*ghcr\.io\/acme\/photon:3\\\|x\*\* · scan \d+ · 3 findings: 2 critical, 1 high, 0 medium, 0 low, 0 unknown · gate: severity ≥ HIGH$/,
       );
-      expect(lines[4]).toBe(
+      expect(lines[5]).toBe(
         "| Severity | Vulnerability | Package | Installed | Fixed | Risk | KEV | LLM summary | Failed on |",
       );
       expect(result.stdout).toMatch(/\| CRITICAL \| \[CVE-2019-5481\]\(https:\/\/[^)]+\) \| curl \|/);
       expect(result.stdout).toContain("| A flaw in the package. | severity CRITICAL |");
       expect(lines.filter((l) => l.startsWith("| CRITICAL") || l.startsWith("| HIGH"))).toHaveLength(3);
+    } finally {
+      await rm(path, { force: true });
+    }
+  });
+
+  it("should draw a progress bar and a table on a terminal", async () => {
+    const path = `${process.env.TMPDIR ?? "/tmp"}/vt-cli-tty-${process.pid}.json`;
+    const { writeFile, rm } = await import("node:fs/promises");
+    await writeFile(
+      path,
+      report("tty/app:1", [
+        { id: "CVE-2026-4001", pkg: "tty-one", severity: "CRITICAL" },
+        { id: "CVE-2026-4002", pkg: "tty-two", severity: "HIGH" },
+      ]),
+    );
+    try {
+      const result = await runCliOnTerminal(["upload", path, "--wait", "--fail-on", "high"], env);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /analysis \|[\u2588\u2591]+\| 2\/2 · 0 pending · 0 processing · 0 failed/,
+      );
+      expect(result.stdout).not.toContain("analysis of scan");
+      expect(result.stdout).toContain("FAILED: 2 of 2 findings fail the gate (severity ≥ HIGH)");
+      expect(result.stdout).toMatch(/│ CVE-2026-4001 +│ tty-one/);
     } finally {
       await rm(path, { force: true });
     }
