@@ -2,6 +2,12 @@ import { CommanderError } from "commander";
 import { createActions, EXIT } from "./commands.js";
 import { buildProgram } from "./program.js";
 
+// `vulntriage findings … | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(typeof process.exitCode === "number" ? process.exitCode : EXIT.passed);
+});
+
 const program = buildProgram(createActions(process));
 try {
   await program.parseAsync(process.argv);
