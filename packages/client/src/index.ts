@@ -5,11 +5,12 @@ import { createGzip, gzip } from "node:zlib";
 import createFetchClient, { type Client } from "openapi-fetch";
 import type { components, paths } from "./schema.js";
 
+/** @public The generated operation and schema types, for callers who name them. */
 export type { components, paths } from "./schema.js";
 
 type UploadOperation = paths["/api/container/scans"]["post"];
 
-/** The 201 (a new scan) or 200 (`duplicate: true`, the scan stored earlier) answer of an upload. */
+/** @public The 201 (a new scan) or 200 (`duplicate: true`, the scan stored earlier) answer of an upload. */
 export type UploadAnswer =
   | UploadOperation["responses"][201]["content"]["application/json"]
   | UploadOperation["responses"][200]["content"]["application/json"];
@@ -27,6 +28,7 @@ export class VulntriageApiError extends Error {
   }
 }
 
+/** @public */
 export type UploadOptions = {
   /** Files the scan under this name instead of the report's ArtifactName. */
   imageName?: string;

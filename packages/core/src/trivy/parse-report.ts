@@ -27,7 +27,7 @@ export type ParsedScan = {
   skipped: SkippedCounts;
 };
 
-export type SkippedCounts = { misconfigurations: number; secrets: number; licenses: number };
+type SkippedCounts = { misconfigurations: number; secrets: number; licenses: number };
 
 /** A finding as the COPY writes it, with the severity narrowed to Trivy's five. */
 export type ParsedFinding = NewFinding & { severity: Severity };
