@@ -12,6 +12,8 @@ COPY apps/worker/package.json apps/worker/
 COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 COPY packages/test-utils/package.json packages/test-utils/
+COPY packages/cli/package.json packages/cli/
+COPY packages/client/package.json packages/client/
 RUN npm ci --no-audit --no-fund
 COPY apps ./apps
 COPY packages ./packages
@@ -32,7 +34,10 @@ COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 # Listed so the lockfile's workspaces match; its dependencies are all dev-only and not installed.
 COPY packages/test-utils/package.json packages/test-utils/
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --omit=optional keeps out the optional peers the dev tree put in the lockfile (typescript for
+# valibot, @types/*); it also drops msgpackr's optional native decoder, and msgpackr (BullMQ's) then
+# uses its JavaScript one.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/db/dist packages/db/dist
 COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/apps/api/dist apps/api/dist

@@ -1,6 +1,6 @@
 import { analysisSettings, silentLogger } from "@vulntriage/core";
 import { createDatabase } from "@vulntriage/db";
-import { listen, readTrivyFixture } from "@vulntriage/test-utils";
+import { listen, parsePrometheusText, readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApp } from "../src/app.js";
 
@@ -14,6 +14,7 @@ beforeAll(async () => {
   app = await buildApp({
     ctx: { db: database.db, analysis, log: silentLogger },
     maxReportBytes: 64 * 1024 * 1024,
+    metrics: "public",
   });
   url = await listen(app);
 });
@@ -45,6 +46,23 @@ describe("the API with its database down", () => {
     });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual(UNAVAILABLE);
+  });
+
+  it("should count an upload the database could not store as failed, not refused or busy", async () => {
+    const before = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+    const failedBefore = before.value("vulntriage_uploads_total", { outcome: "failed" }) as number;
+    const response = await fetch(`${url}/api/container/scans`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: readTrivyFixture("securecodebox/main/juice-shop-v12.10.2.json"),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBeNull();
+    const after = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+    expect(after.value("vulntriage_uploads_total", { outcome: "failed" })).toBe(failedBefore + 1);
+    expect(after.value("vulntriage_uploads_total", { outcome: "busy" })).toBe(0);
+    expect(after.value("vulntriage_uploads_total", { outcome: "refused" })).toBe(0);
+    expect(after.value("vulntriage_uploads_total", { outcome: "created" })).toBe(0);
   });
 
   it("should say on /health which dependency is down, and nothing of why", async () => {
