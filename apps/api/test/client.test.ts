@@ -91,10 +91,10 @@ describe("@vulntriage/client", () => {
     expect(scans.data?.limit).toBe(50);
     expect(scans.data?.items.map((s) => s.id)).toContain(created.scan.id);
     const byId = await client.GET("/api/scans/{scan_id}", {
-      params: { path: { scan_id: String(created.scan.id) } },
+      params: { path: { scan_id: created.scan.id } },
     });
     expect(byId.data).toEqual(created.scan);
-    const missing = await client.GET("/api/scans/{scan_id}", { params: { path: { scan_id: "999999" } } });
+    const missing = await client.GET("/api/scans/{scan_id}", { params: { path: { scan_id: 999999 } } });
     expect(missing.response.status).toBe(404);
     expect(missing.error?.error).toBe("not_found");
     const findings = await client.GET("/api/container/scans/{identifier}/findings", {

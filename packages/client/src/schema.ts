@@ -1032,8 +1032,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Numeric scan id, a positive integer */
-                scan_id: string;
+                /** @description Numeric scan id, a positive integer (digits only) */
+                scan_id: number;
             };
             cookie?: never;
         };
@@ -1307,8 +1307,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Numeric finding id, a positive integer */
-                finding_id: string;
+                /** @description Numeric finding id, a positive integer (digits only) */
+                finding_id: number;
             };
             cookie?: never;
         };
@@ -1397,8 +1397,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description Numeric finding id, a positive integer */
-                finding_id: string;
+                /** @description Numeric finding id, a positive integer (digits only) */
+                finding_id: number;
             };
             cookie?: never;
         };
@@ -1822,8 +1822,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Numeric key id */
-                id: string;
+                /** @description Numeric key id, a positive integer (digits only) */
+                id: number;
             };
             cookie?: never;
         };

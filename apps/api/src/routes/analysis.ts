@@ -8,7 +8,7 @@ import {
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { badRequest, errorRef, IdParam, ImageNameParam, unavailable } from "../schemas/common.js";
-import { parseId, parseScanIdentifier } from "./query-parsing.js";
+import { digitsOnly, parseScanIdentifier } from "./query-parsing.js";
 
 export type AnalysisRoutesOptions = { ctx: ServiceContext };
 
@@ -17,6 +17,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
     "/api/llm/analyze/container/:finding_id",
     {
       // Asking the model again is a write: its own scope and its own, smaller limit.
+      preValidation: digitsOnly("finding_id"),
       config: {
         access: { scope: "read", bucket: "reads", refresh: { scope: "analysis:write", bucket: "refresh" } },
       },
@@ -50,7 +51,7 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
       const answer = await requestAnalysis({
         ctx,
         input: {
-          findingId: parseId(request.params.finding_id, "finding_id"),
+          findingId: request.params.finding_id,
           refresh: request.query.refresh ?? false,
         },
       });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { getFinding, type ServiceContext } from "@vulntriage/core";
 import { Type } from "typebox";
 import { badRequest, errorRef, IdParam, unavailable } from "../schemas/common.js";
-import { parseId } from "./query-parsing.js";
+import { digitsOnly } from "./query-parsing.js";
 
 export type FindingsRoutesOptions = { ctx: ServiceContext };
 
@@ -10,6 +10,7 @@ export const findingsRoutes: FastifyPluginAsyncTypebox<FindingsRoutesOptions> = 
   app.get(
     "/api/container/findings/:finding_id",
     {
+      preValidation: digitsOnly("finding_id"),
       config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getFinding",
@@ -27,7 +28,6 @@ export const findingsRoutes: FastifyPluginAsyncTypebox<FindingsRoutesOptions> = 
         },
       },
     },
-    async (request) =>
-      getFinding({ ctx, input: { findingId: parseId(request.params.finding_id, "finding_id") } }),
+    async (request) => getFinding({ ctx, input: { findingId: request.params.finding_id } }),
   );
 };

@@ -8,7 +8,8 @@ import {
   type ServiceContext,
 } from "@vulntriage/core";
 import { Type } from "typebox";
-import { badRequest, errorRef } from "../schemas/common.js";
+import { badRequest, errorRef, IdParam } from "../schemas/common.js";
+import { digitsOnly } from "./query-parsing.js";
 
 export type KeysRoutesOptions = { ctx: ServiceContext; authenticator: Authenticator };
 
@@ -85,13 +86,14 @@ export const keysRoutes: FastifyPluginAsyncTypebox<KeysRoutesOptions> = async (
   app.delete(
     "/api/keys/:id",
     {
+      preValidation: digitsOnly("id"),
       config: { access },
       schema: {
         operationId: "revokeApiKey",
         tags: ["keys"],
         summary: "Revoke an API key",
         description: "Takes effect at once on this API process, within 5 s on others.",
-        params: Type.Object({ id: Type.String({ pattern: "^[0-9]{1,15}$", description: "Numeric key id" }) }),
+        params: Type.Object({ id: IdParam("key") }),
         response: {
           200: Type.Ref("ApiKey", { description: "The key, now revoked" }),
           404: errorRef("No key with this id"),
@@ -99,7 +101,7 @@ export const keysRoutes: FastifyPluginAsyncTypebox<KeysRoutesOptions> = async (
       },
     },
     async (request) => {
-      const revoked = await revokeApiKey({ ctx, input: { idOrName: request.params.id } });
+      const revoked = await revokeApiKey({ ctx, input: { idOrName: String(request.params.id) } });
       authenticator.forget();
       return revoked;
     },

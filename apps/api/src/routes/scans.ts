@@ -21,7 +21,7 @@ import {
   scanRef,
   unavailable,
 } from "../schemas/common.js";
-import { parseId, parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
+import { digitsOnly, parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
 
 const SCANS_LIMIT = 50;
 const FINDINGS_LIMIT = 100;
@@ -199,6 +199,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
   app.get(
     "/api/scans/:scan_id",
     {
+      preValidation: digitsOnly("scan_id"),
       config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getScan",
@@ -216,7 +217,7 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
         },
       },
     },
-    async (request) => getScan({ ctx, input: { scanId: parseId(request.params.scan_id, "scan_id") } }),
+    async (request) => getScan({ ctx, input: { scanId: request.params.scan_id } }),
   );
 
   app.get(

@@ -25,11 +25,16 @@ export const ImageNameParam = Type.String({
 });
 
 /**
- * A numeric id in a path: digits only (no sign, exponent or space, which number coercion would
- * let in), read as a positive safe integer by parseId.
+ * A numeric id in a path, documented as the integer it is (generated clients take a number).
+ * Routes pair it with digitsOnly(), which refuses a sign, exponent, hex or space before Ajv's
+ * number coercion would let it in.
  */
 export const IdParam = (what: string) =>
-  Type.String({ pattern: "^[0-9]{1,16}$", description: `Numeric ${what} id, a positive integer` });
+  Type.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: `Numeric ${what} id, a positive integer (digits only)`,
+  });
 
 // Beyond any table this service will hold, and within every integer type PostgreSQL has: 1e20
 // would otherwise reach the database as a bigint it cannot read.
