@@ -104,7 +104,7 @@ type Seen = { method: string; url: string; headers: IncomingHttpHeaders; body: B
 
 /** A stand-in API that answers each request with the next scripted reply and records what it got. */
 async function scriptedServer(
-  replies: { status: number; headers?: Record<string, string>; body: unknown }[],
+  replies: ({ status: number; headers?: Record<string, string>; body: unknown } | "drop")[],
 ) {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
@@ -121,6 +121,8 @@ async function scriptedServer(
         status: 500,
         body: { error: "internal", message: "no more replies" },
       };
+      // The connection closes with no answer, as when the API restarts mid-request.
+      if (reply === "drop") return req.socket.destroy();
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
       res.end(JSON.stringify(reply.body));
     });
@@ -216,6 +218,87 @@ describe("vulntriage on the wire", () => {
         "/api/container/scans/7/analysis",
         "/api/container/scans/7/findings?limit=1000&offset=0",
       ]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+const SETTLED = {
+  scan_id: 7,
+  findings: 0,
+  by_status: { not_requested: 0, pending: 0, processing: 0, completed: 0, failed: 0 },
+  eta_seconds: 0,
+};
+const CREATED = { status: 201, body: { duplicate: false, scan: SCAN, findings_ingested: 0 } };
+
+describe("vulntriage --wait while the API restarts", () => {
+  it("should ask again after a dropped connection and a 502, say so, and finish the gate", async () => {
+    const server = await scriptedServer([
+      CREATED,
+      "drop",
+      { status: 502, body: { error: "bad_gateway", message: "upstream restarting" } },
+      { status: 200, body: SETTLED },
+      { status: 200, body: { items: [], total: 0, limit: 1000, offset: 0 } },
+    ]);
+    try {
+      const result = await runCli(["upload", "-", "--wait", "--fail-on", "high", "--url", server.url], {
+        stdin: body("restart/app:1"),
+      });
+      expect(result.stderr).toMatch(
+        /^progress poll failed: cannot reach the vulntriage server at http:\/\/127\.0\.0\.1:\d+: .+; asking again until the timeout$/m,
+      );
+      expect(result.stderr).toContain("progress poll answered again after 2 failed tries");
+      expect(result.code, result.stderr).toBe(0);
+      expect(server.seen.map((s) => s.url)).toEqual([
+        "/api/container/scans",
+        "/api/container/scans/7/analysis",
+        "/api/container/scans/7/analysis",
+        "/api/container/scans/7/analysis",
+        "/api/container/scans/7/findings?limit=1000&offset=0",
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("should not ask again after a 404 or a 500, which a retry does not change", async () => {
+    for (const status of [404, 500]) {
+      const server = await scriptedServer([
+        CREATED,
+        { status, body: { error: status === 404 ? "not_found" : "internal", message: "no such scan" } },
+        { status: 200, body: SETTLED },
+      ]);
+      try {
+        const result = await runCli(["upload", "-", "--wait", "--url", server.url], {
+          stdin: body("restart/app:2"),
+        });
+        expect(result.code).toBe(3);
+        expect(result.stderr).toContain(`error: the server answered ${status}`);
+        expect(result.stderr).not.toContain("asking again");
+        expect(server.seen).toHaveLength(2);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it("should time out at --timeout when the API stays away, naming the last failure", async () => {
+    const server = await scriptedServer([CREATED, ...Array.from({ length: 20 }, () => "drop" as const)]);
+    try {
+      const started = Date.now();
+      const result = await runCli(["upload", "-", "--wait", "--timeout", "4s", "--url", server.url], {
+        stdin: body("restart/app:3"),
+      });
+      expect(result.code).toBe(3);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(result.stderr).toMatch(
+        /error: timed out before the analysis progress could be read; the last poll failed: cannot reach the vulntriage server/,
+      );
+      // Backing off (1, 2, 4 s…) within 4 s: a few polls, not one a second or a busy loop.
+      const polls = server.seen.filter((s) => s.url.endsWith("/analysis")).length;
+      expect(polls).toBeGreaterThanOrEqual(2);
+      expect(polls).toBeLessThanOrEqual(4);
     } finally {
       await server.close();
     }
