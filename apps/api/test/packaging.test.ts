@@ -16,6 +16,10 @@ const DEV_TOOLING = [
   "autocannon",
   "esbuild",
   "@types/node",
+  "openapi-typescript",
+  "@hey-api/openapi-ts",
+  "@redocly/cli",
+  "@stoplight/spectral-cli",
 ];
 
 const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
@@ -57,7 +61,18 @@ function productionPackages(): Set<string> {
 describe("the production install", () => {
   it("should hold the runtime's dependencies and none of the build, test or lint tooling", () => {
     const installed = productionPackages();
-    for (const runtime of ["fastify", "pg", "bullmq", "drizzle-orm", "ollama", "pino"]) {
+    for (const runtime of [
+      "fastify",
+      "pg",
+      "bullmq",
+      "drizzle-orm",
+      "ollama",
+      "pino",
+      "prom-client",
+      "@bull-board/api",
+      "@bull-board/fastify",
+      "@bull-board/ui",
+    ]) {
       expect(installed, runtime).toContain(runtime);
     }
     for (const tool of DEV_TOOLING) expect(installed, tool).not.toContain(tool);
