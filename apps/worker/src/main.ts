@@ -15,6 +15,25 @@ import { startMetricsServer } from "./metrics-server.js";
 const config = loadConfigOrExit();
 const log = pino(loggerOptions(config.logLevel, { process: "worker" }));
 const { ctx, close } = await openServiceContext(config, "worker", log);
+// Unset port: no server. A port that cannot be had ends the start-up, like any other bad
+// setting, before a worker takes a job it would then leave stalled.
+const metricsServer =
+  config.metrics.workerPort === null
+    ? null
+    : await startMetricsServer({
+        metrics: ctx.metrics,
+        host: config.metrics.workerHost,
+        port: config.metrics.workerPort,
+      }).catch(async (error: NodeJS.ErrnoException) => {
+        log.fatal(
+          { host: config.metrics.workerHost, port: config.metrics.workerPort, code: error.code },
+          `WORKER_METRICS_PORT: cannot listen on ${config.metrics.workerHost}:${config.metrics.workerPort} (${
+            error.code === "EADDRINUSE" ? "the port is in use" : error.message
+          }); set another port, or unset it to serve no metrics`,
+        );
+        await close();
+        process.exit(1);
+      });
 const running = startAnalysisWorker({
   ctx,
   analyzer: createOllamaPool({
@@ -44,15 +63,6 @@ const enriching = startEnrichmentWorker({
   lockMs: config.workerLockMs,
   shutdownTimeoutMs: config.workerShutdownTimeoutMs,
 });
-// Unset port: no server. A port in use ends the start-up, like any other bad setting.
-const metricsServer =
-  config.metrics.workerPort === null
-    ? null
-    : await startMetricsServer({
-        metrics: ctx.metrics,
-        host: config.metrics.workerHost,
-        port: config.metrics.workerPort,
-      });
 log.info(
   {
     enrichment: config.enrichment.mode,

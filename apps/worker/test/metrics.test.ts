@@ -1,4 +1,5 @@
-import { createServer } from "node:net";
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { type PrometheusScrape, parsePrometheusText } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -189,6 +190,26 @@ describe("the worker process's metrics server (compiled dist)", () => {
       await expect(fetch(url)).rejects.toThrow();
     } finally {
       await worker.stop();
+    }
+  });
+
+  it("should stop at start, saying why, when WORKER_METRICS_PORT is taken", async () => {
+    const taken = createServer();
+    taken.listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as AddressInfo;
+    const worker = spawnWorkerProcess(stack, { WORKER_METRICS_PORT: String(port), LOG_LEVEL: "info" });
+    try {
+      expect((await worker.exited).code).toBe(1);
+      expect(worker.output()).toContain(
+        `WORKER_METRICS_PORT: cannot listen on 127.0.0.1:${port} (the port is in use); set another port, or unset it to serve no metrics`,
+      );
+      // It never started a worker, so it took no job to leave stalled.
+      expect(worker.output()).not.toContain("worker started");
+      expect(worker.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await worker.stop();
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 
