@@ -23,6 +23,26 @@ function clientExample(): string {
   return code;
 }
 
+/** The first ```ts block of the client package's own README. */
+function packageExample(): string {
+  const readme = readFileSync(join(ROOT, "packages/client/README.md"), "utf8");
+  const code = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+  if (!code) throw new Error("packages/client/README.md has no ```ts block");
+  return code;
+}
+
+const TSC_STRICT = [
+  "--strict",
+  "--target",
+  "es2022",
+  "--module",
+  "nodenext",
+  "--moduleResolution",
+  "nodenext",
+  "--types",
+  "node",
+];
+
 let api: TestApi;
 let token: string;
 let directory: string;
@@ -42,6 +62,16 @@ afterAll(async () => {
 });
 
 describe("the README's client example", () => {
+  it("should compile the client package's own README example with tsc --strict", async () => {
+    const source = join(directory, "package-example.mts");
+    writeFileSync(source, packageExample());
+    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+    const compiled = await run(process.execPath, [tsc, ...TSC_STRICT, "--noEmit", source], {
+      cwd: ROOT,
+    }).catch((error: { stdout: string; stderr: string }) => error);
+    expect(compiled.stdout + compiled.stderr).toBe("");
+  });
+
   it("should compile with tsc --strict against the built client and run against the API", async () => {
     expect(
       existsSync(join(ROOT, "packages/client/dist/index.d.ts")),

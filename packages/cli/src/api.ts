@@ -1,9 +1,9 @@
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 
-// Every HTTP call the CLI makes goes through this module, so it can later become a thin wrapper
-// over the client generated from apps/api/openapi.json. The types below are the subset of the API's
-// answers the CLI reads; the API's TypeBox schemas in packages/core are the full definition.
+// Every HTTP call the CLI makes goes through this module, on Node's fetch: the CLI installs on its
+// own, without @vulntriage/client. The types below are the subset of the API's answers the CLI
+// reads; the API's TypeBox schemas in packages/core are the full definition.
 
 const gzip = promisify(gzipCallback);
 
