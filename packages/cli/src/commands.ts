@@ -32,19 +32,38 @@ export type Actions = {
 
 type Io = { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 
+/** http:// to anything but this machine: the token would cross a network unencrypted. */
+function plaintextRemote(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol !== "http:") return false;
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return !(
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "::1" ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
 /** A mistake in how the command was called that commander cannot see (an unreadable file). */
 class UsageError extends Error {}
 
 export function createActions(io: Io): Actions {
   const say = (text: string) => io.stderr.write(`${text}\n`);
-  const client = (options: Connection, deadline?: number): Client =>
-    createClient({
+  let warned = false;
+  const client = (options: Connection, deadline?: number): Client => {
+    if (!warned && options.token && plaintextRemote(options.url)) {
+      warned = true;
+      say(`warning: the API key goes to ${options.url} over plain HTTP, readable on the way; use https://`);
+    }
+    return createClient({
       url: options.url,
       token: options.token,
       deadline,
       onRetryWait: (seconds, status) =>
         say(`the server answered ${status}; waiting ${seconds}s as its Retry-After asks, then trying again`),
     });
+  };
 
   async function guarded(run: () => Promise<number>): Promise<number> {
     try {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliStack, createKey, report, runCli, startCliStack } from "./helpers.js";
@@ -105,6 +106,7 @@ type Seen = { method: string; url: string; headers: IncomingHttpHeaders; body: B
 /** A stand-in API that answers each request with the next scripted reply and records what it got. */
 async function scriptedServer(
   replies: ({ status: number; headers?: Record<string, string>; body: unknown } | "drop")[],
+  host = "127.0.0.1",
 ) {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
@@ -127,10 +129,10 @@ async function scriptedServer(
       res.end(JSON.stringify(reply.body));
     });
   });
-  server.listen(0, "127.0.0.1");
+  server.listen(0, host);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${port}`, port, seen, close: () => new Promise((r) => server.close(r)) };
 }
 
 const SCAN = {
@@ -299,6 +301,43 @@ describe("vulntriage --wait while the API restarts", () => {
       const polls = server.seen.filter((s) => s.url.endsWith("/analysis")).length;
       expect(polls).toBeGreaterThanOrEqual(2);
       expect(polls).toBeLessThanOrEqual(4);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** This machine's own address on a non-loopback interface: "remote" to the CLI, yet no packet leaves. */
+function ownNonLoopbackAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && !a.internal && a.family === "IPv4")?.address;
+  if (!address) throw new Error("this machine has no non-loopback IPv4 address to test with");
+  return address;
+}
+
+describe("vulntriage and plain HTTP", () => {
+  it("should warn once when a token goes over http:// to another host, and not on loopback or without a token", async () => {
+    const server = await scriptedServer(
+      Array.from({ length: 3 }, () => ({ status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } })),
+      "0.0.0.0",
+    );
+    try {
+      const remote = `http://${ownNonLoopbackAddress()}:${server.port}`;
+      const warned = await runCli(["scans", "--url", remote, "--token", "vt_test"]);
+      expect(warned.code, warned.stderr).toBe(0);
+      expect(warned.stderr).toBe(
+        `warning: the API key goes to ${remote} over plain HTTP, readable on the way; use https://\n`,
+      );
+      const loopback = await runCli(["scans", "--url", server.url, "--token", "vt_test"]);
+      expect(loopback.stderr).toBe("");
+      const anonymous = await runCli(["scans", "--url", remote]);
+      expect(anonymous.stderr).toBe("");
+      expect(server.seen.map((s) => s.headers.authorization)).toEqual([
+        "Bearer vt_test",
+        "Bearer vt_test",
+        undefined,
+      ]);
     } finally {
       await server.close();
     }
