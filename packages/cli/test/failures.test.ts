@@ -307,13 +307,15 @@ describe("vulntriage --wait while the API restarts", () => {
   });
 });
 
-/** This machine's own address on a non-loopback interface: "remote" to the CLI, yet no packet leaves. */
+/**
+ * An address of this machine that is not loopback to the CLI, yet no packet leaves: a non-loopback
+ * interface's, or else 0.0.0.0, which Linux connects to this host.
+ */
 function ownNonLoopbackAddress(): string {
   const address = Object.values(networkInterfaces())
     .flat()
     .find((a) => a && !a.internal && a.family === "IPv4")?.address;
-  if (!address) throw new Error("this machine has no non-loopback IPv4 address to test with");
-  return address;
+  return address ?? "0.0.0.0";
 }
 
 describe("vulntriage and plain HTTP", () => {
