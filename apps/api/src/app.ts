@@ -30,7 +30,7 @@ import { type AccessControlOptions, registerAccessControl } from "./plugins/acce
 import { answerExpectations, clientErrorHandler } from "./plugins/client-errors.js";
 import { registerErrorHandling } from "./plugins/error-handler.js";
 import { DASHBOARD_PATH, registerQueueDashboard } from "./plugins/queue-dashboard.js";
-import { checkHosts, cutIdleBodies } from "./plugins/request-guards.js";
+import { checkHosts, cutIdleBodies, digitPathIds } from "./plugins/request-guards.js";
 import { DOCS_CSP, registerSecurityHeaders } from "./plugins/security-headers.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { cveRoutes } from "./routes/cve.js";
@@ -109,6 +109,7 @@ export async function buildApp(appOptions: AppOptions) {
   await registerSecurityHeaders(app, { corsOrigins: http.corsOrigins });
   checkHosts(app, http.allowedHosts);
   cutIdleBodies(app, http.bodyIdleTimeoutMs);
+  digitPathIds(app);
   const authenticator = createAuthenticator(options.ctx.db, { cacheMs: options.authCacheMs });
   // Before swagger and the routes: its onRoute hook gives each route its access and documents it.
   await registerAccessControl(app, {

@@ -1,5 +1,5 @@
 import { DomainError, InvalidRequestError } from "@vulntriage/core";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from "fastify";
 import { answerOnSocket } from "./client-errors.js";
 
 /**
@@ -20,6 +20,33 @@ export function checkHosts(app: FastifyInstance, allowedHosts: string[] | null):
       "misdirected_request",
       `this server does not answer for host ${JSON.stringify(request.hostname.slice(0, 100))} (ALLOWED_HOSTS)`,
     );
+  });
+}
+
+/**
+ * Every integer path parameter (IdParam) must be written as digits: Ajv's coercion would otherwise
+ * read "1e3", " 1", "0x10" or "+1" as some other id. Added to each route that has one as it is
+ * registered, so a new route cannot forget it.
+ */
+export function digitPathIds(app: FastifyInstance): void {
+  app.addHook("onRoute", (route) => {
+    const properties = (
+      route.schema?.params as { properties?: Record<string, { type?: unknown }> } | undefined
+    )?.properties;
+    const names = Object.entries(properties ?? {})
+      .filter(([, schema]) => schema.type === "integer")
+      .map(([name]) => name);
+    if (names.length === 0) return;
+    const check = async (request: FastifyRequest) => {
+      const params = request.params as Record<string, unknown>;
+      for (const name of names) {
+        const raw = params[name];
+        if (typeof raw !== "string" || !/^\d{1,16}$/.test(raw))
+          throw new InvalidRequestError(`${name} must be a positive integer`);
+      }
+    };
+    const existing = route.preValidation;
+    route.preValidation = [...(existing ? [existing].flat() : []), check as preValidationHookHandler];
   });
 }
 

@@ -8,7 +8,7 @@ import {
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { badRequest, errorRef, IdParam, ImageNameParam, unavailable } from "../schemas/common.js";
-import { digitsOnly, parseScanIdentifier } from "./query-parsing.js";
+import { parseScanIdentifier } from "./query-parsing.js";
 
 export type AnalysisRoutesOptions = { ctx: ServiceContext };
 
@@ -17,7 +17,6 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AnalysisRoutesOptions> = 
     "/api/llm/analyze/container/:finding_id",
     {
       // Asking the model again is a write: its own scope and its own, smaller limit.
-      preValidation: digitsOnly("finding_id"),
       config: {
         access: { scope: "read", bucket: "reads", refresh: { scope: "analysis:write", bucket: "refresh" } },
       },

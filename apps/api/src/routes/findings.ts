@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { getFinding, type ServiceContext } from "@vulntriage/core";
 import { Type } from "typebox";
 import { badRequest, errorRef, IdParam, unavailable } from "../schemas/common.js";
-import { digitsOnly } from "./query-parsing.js";
 
 export type FindingsRoutesOptions = { ctx: ServiceContext };
 
@@ -10,7 +9,6 @@ export const findingsRoutes: FastifyPluginAsyncTypebox<FindingsRoutesOptions> = 
   app.get(
     "/api/container/findings/:finding_id",
     {
-      preValidation: digitsOnly("finding_id"),
       config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getFinding",

@@ -9,7 +9,6 @@ import {
 } from "@vulntriage/core";
 import { Type } from "typebox";
 import { badRequest, errorRef, IdParam } from "../schemas/common.js";
-import { digitsOnly } from "./query-parsing.js";
 
 export type KeysRoutesOptions = { ctx: ServiceContext; authenticator: Authenticator };
 
@@ -86,7 +85,6 @@ export const keysRoutes: FastifyPluginAsyncTypebox<KeysRoutesOptions> = async (
   app.delete(
     "/api/keys/:id",
     {
-      preValidation: digitsOnly("id"),
       config: { access },
       schema: {
         operationId: "revokeApiKey",

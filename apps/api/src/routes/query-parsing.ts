@@ -1,5 +1,4 @@
 import { InvalidRequestError, isSeverity, type ScanIdentifier, type Severity } from "@vulntriage/core";
-import type { FastifyRequest } from "fastify";
 
 const TRIVY_STATUSES = [
   "unknown",
@@ -20,18 +19,6 @@ export function parseScanIdentifier(identifier: string): ScanIdentifier {
     return { scanId };
   }
   return { imageName: identifier };
-}
-
-/**
- * preValidation for IdParam paths: the raw text must be 1–16 digits; "1e3", " 1", "0x10" or "+1"
- * would otherwise be coerced to a number and read as another id.
- */
-export function digitsOnly(name: string) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const raw = (request.params as Record<string, unknown>)[name];
-    if (typeof raw !== "string" || !/^\d{1,16}$/.test(raw))
-      throw new InvalidRequestError(`${name} must be a positive integer`);
-  };
 }
 
 export function parseSeverities(raw: string | undefined): Severity[] | undefined {

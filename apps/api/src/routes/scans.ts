@@ -21,7 +21,7 @@ import {
   scanRef,
   unavailable,
 } from "../schemas/common.js";
-import { digitsOnly, parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
+import { parseScanIdentifier, parseSeverities, parseStatuses } from "./query-parsing.js";
 
 const SCANS_LIMIT = 50;
 const FINDINGS_LIMIT = 100;
@@ -199,7 +199,6 @@ export const scansRoutes: FastifyPluginAsyncTypebox<ScansRoutesOptions> = async 
   app.get(
     "/api/scans/:scan_id",
     {
-      preValidation: digitsOnly("scan_id"),
       config: { access: { scope: "read", bucket: "reads" } },
       schema: {
         operationId: "getScan",

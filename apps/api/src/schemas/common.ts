@@ -26,8 +26,8 @@ export const ImageNameParam = Type.String({
 
 /**
  * A numeric id in a path, documented as the integer it is (generated clients take a number).
- * Routes pair it with digitsOnly(), which refuses a sign, exponent, hex or space before Ajv's
- * number coercion would let it in.
+ * digitPathIds (plugins/request-guards.ts) refuses a sign, exponent, hex or space in it before
+ * Ajv's number coercion would let them in.
  */
 export const IdParam = (what: string) =>
   Type.Integer({
