@@ -4,10 +4,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { createClient, VulntriageApiError } from "@vulntriage/client";
-import { createApiKey } from "@vulntriage/core";
 import { readTrivyFixture } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./helpers.js";
+import { createTestKey, startTestApi, type TestApi } from "./helpers.js";
 
 // @vulntriage/client against the real API: keys required, so every call shows the token is sent.
 
@@ -17,9 +16,7 @@ let directory: string;
 
 beforeAll(async () => {
   api = await startTestApi({ access: { authMode: "required" }, authCacheMs: 0 });
-  const ctx = { db: api.database.db } as Parameters<typeof createApiKey>[0]["ctx"];
-  token = (await createApiKey({ ctx, input: { name: "client-test", scopes: ["scans:write", "read"] } }))
-    .token;
+  token = await createTestKey(api.database, "client-test", ["scans:write", "read"]);
   directory = mkdtempSync(join(tmpdir(), "vulntriage-client-"));
 });
 

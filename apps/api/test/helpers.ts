@@ -1,7 +1,11 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   type AnalysisQueue,
   analysisSettings,
+  createApiKey,
   type HttpConfig,
+  type Scope,
   type Severity,
   silentLogger,
 } from "@vulntriage/core";
@@ -93,4 +97,41 @@ export async function uploadReport(
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.json() };
+}
+
+/** An API key's token, made in the test's own database as `npm run keys -- create` makes one. */
+export async function createTestKey(database: TestDatabase, name: string, scopes: Scope[]): Promise<string> {
+  const ctx = { db: database.db, log: silentLogger };
+  return (
+    await createApiKey({ ctx: ctx as Parameters<typeof createApiKey>[0]["ctx"], input: { name, scopes } })
+  ).token;
+}
+
+const TSC = new URL("../../../node_modules/typescript/bin/tsc", import.meta.url).pathname;
+
+/**
+ * `tsc --strict` over one ESM program as a user's project would compile it (nodenext, Node's types):
+ * answers what tsc printed, "" when it compiled. `outDir` emits JavaScript there; without it, nothing.
+ */
+export async function compileStrict(
+  source: string,
+  options: { cwd: string; outDir?: string; typeRoots?: string },
+): Promise<string> {
+  const args = [
+    TSC,
+    "--strict",
+    "--target",
+    "es2022",
+    "--module",
+    "nodenext",
+    "--moduleResolution",
+    "nodenext",
+  ];
+  if (options.typeRoots) args.push("--typeRoots", options.typeRoots);
+  args.push("--types", "node");
+  args.push(...(options.outDir ? ["--outDir", options.outDir] : ["--noEmit"]), source);
+  const compiled = await promisify(execFile)(process.execPath, args, { cwd: options.cwd }).catch(
+    (error: { stdout: string; stderr: string }) => error,
+  );
+  return compiled.stdout + compiled.stderr;
 }

@@ -1,4 +1,4 @@
-import { createAnalysisQueue, createApiKey, type Scope } from "@vulntriage/core";
+import { createAnalysisQueue, type Scope } from "@vulntriage/core";
 import {
   createTestDatabase,
   deleteKeys,
@@ -10,7 +10,7 @@ import {
 import { generateReport } from "@vulntriage/test-utils/generate-report";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
-import { startTestApi, type TestApi, uploadReport } from "./helpers.js";
+import { createTestKey, startTestApi, type TestApi, uploadReport } from "./helpers.js";
 
 const FIXTURE = "securecodebox/main/juice-shop-v10.2.0.json";
 
@@ -19,11 +19,8 @@ async function scrape(api: TestApi, headers: Record<string, string> = {}) {
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
-async function tokenFor(api: TestApi, scopes: Scope[]): Promise<string> {
-  const ctx = { db: api.database.db, log: { info() {}, warn() {}, error() {} } } as never;
-  const name = `metrics-${scopes.join("-").replace(/:/g, "-")}`;
-  return (await createApiKey({ ctx, input: { name, scopes } })).token;
-}
+const tokenFor = (api: TestApi, scopes: Scope[]) =>
+  createTestKey(api.database, `metrics-${scopes.join("-").replace(/:/g, "-")}`, scopes);
 
 describe("GET /metrics on the API", () => {
   let api: TestApi;
@@ -200,10 +197,7 @@ describe("metrics of the compiled API process", () => {
 
   it("should count uploads refused at the cap as busy, and serve METRICS=public without a key", async () => {
     const reports = Array.from({ length: 4 }, (_, i) => generateReport(3_000, 500 + i));
-    const token = await (async () => {
-      const ctx = { db: database.db, log: { info() {}, warn() {}, error() {} } } as never;
-      return (await createApiKey({ ctx, input: { name: "uploader", scopes: ["scans:write"] } })).token;
-    })();
+    const token = await createTestKey(database, "uploader", ["scans:write"]);
     const answers = await Promise.all(
       reports.map((r, i) =>
         uploadReport(api.url, r, {

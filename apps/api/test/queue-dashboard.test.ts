@@ -1,8 +1,8 @@
-import { createAnalysisQueue, createApiKey, type Scope } from "@vulntriage/core";
+import { createAnalysisQueue, type Scope } from "@vulntriage/core";
 import { deleteKeys, redisUrl } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_CSP } from "../src/plugins/security-headers.js";
-import { startTestApi, type TestApi } from "./helpers.js";
+import { createTestKey, startTestApi, type TestApi } from "./helpers.js";
 
 const prefix = `test-dashboard-${process.pid}-${Date.now()}`;
 const queue = createAnalysisQueue({ redisUrl: redisUrl(), prefix, maxAttempts: 1, retryDelayMs: 10 });
@@ -22,11 +22,8 @@ beforeAll(async () => {
     startTestApi({ queue, analyzeOnIngest: false, access: { authMode: "required" }, queueDashboard: "on" }),
     startTestApi({ queue, analyzeOnIngest: false, access: { authMode: "required" } }),
   ]);
-  const ctx = { db: on.database.db, log: { info() {}, warn() {}, error() {} } } as never;
   for (const scope of ["read", "scans:write", "analysis:write", "admin"] as const) {
-    tokens[scope] = (
-      await createApiKey({ ctx, input: { name: `dash-${scope.replace(":", "-")}`, scopes: [scope] } })
-    ).token;
+    tokens[scope] = await createTestKey(on.database, `dash-${scope.replace(":", "-")}`, [scope]);
   }
   await queue.queue.add("prepare-scan", { scanId: 1 });
 });
@@ -143,8 +140,7 @@ describe("queue dashboard at /admin/queues", () => {
       queueDashboard: "read-only",
     });
     try {
-      const ctx = { db: readOnly.database.db, log: { info() {}, warn() {}, error() {} } } as never;
-      const { token } = await createApiKey({ ctx, input: { name: "ro-admin", scopes: ["admin"] } });
+      const token = await createTestKey(readOnly.database, "ro-admin", ["admin"]);
       const paused = await readOnly.app.inject({
         method: "PUT",
         url: "/admin/queues/api/queues/analysis/pause",

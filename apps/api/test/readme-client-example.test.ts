@@ -3,9 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createApiKey } from "@vulntriage/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./helpers.js";
+import { compileStrict, createTestKey, startTestApi, type TestApi } from "./helpers.js";
 
 // The README's client example, exactly as written there: compiled with `tsc --strict` against the
 // built @vulntriage/client (as a user's program would see it), then run against the API.
@@ -14,34 +13,22 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const FIXTURE = join(ROOT, "test/fixtures/trivy/defectdojo/misconfigurations_and_secrets.json");
 
-/** The first ```ts block under the `## Client` heading. */
-function clientExample(): string {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const section = readme.split(/^## Client$/m)[1]?.split(/^## /m)[0];
-  const code = section && /^```ts\n([\s\S]*?)^```$/m.exec(section)?.[1];
-  if (!code) throw new Error("README.md has no ```ts block under ## Client");
+/** The first ```ts block of `text` (a README, or one section of it). */
+function firstTsBlock(text: string | undefined, where: string): string {
+  const code = text && /^```ts\n([\s\S]*?)^```$/m.exec(text)?.[1];
+  if (!code) throw new Error(`${where} has no \`\`\`ts block`);
   return code;
 }
 
-/** The first ```ts block of the client package's own README. */
-function packageExample(): string {
-  const readme = readFileSync(join(ROOT, "packages/client/README.md"), "utf8");
-  const code = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1];
-  if (!code) throw new Error("packages/client/README.md has no ```ts block");
-  return code;
-}
-
-const TSC_STRICT = [
-  "--strict",
-  "--target",
-  "es2022",
-  "--module",
-  "nodenext",
-  "--moduleResolution",
-  "nodenext",
-  "--types",
-  "node",
-];
+const clientExample = () =>
+  firstTsBlock(
+    readFileSync(join(ROOT, "README.md"), "utf8")
+      .split(/^## Client$/m)[1]
+      ?.split(/^## /m)[0],
+    "README.md under ## Client",
+  );
+const packageExample = () =>
+  firstTsBlock(readFileSync(join(ROOT, "packages/client/README.md"), "utf8"), "packages/client/README.md");
 
 let api: TestApi;
 let token: string;
@@ -49,8 +36,7 @@ let directory: string;
 
 beforeAll(async () => {
   api = await startTestApi({ access: { authMode: "required" }, authCacheMs: 0 });
-  const ctx = { db: api.database.db } as Parameters<typeof createApiKey>[0]["ctx"];
-  token = (await createApiKey({ ctx, input: { name: "readme", scopes: ["scans:write", "read"] } })).token;
+  token = await createTestKey(api.database, "readme", ["scans:write", "read"]);
   // Inside the repository, so `@vulntriage/client` resolves through its node_modules as for a user.
   mkdirSync(join(ROOT, "node_modules/.cache"), { recursive: true });
   directory = mkdtempSync(join(ROOT, "node_modules/.cache/readme-example-"));
@@ -65,11 +51,7 @@ describe("the README's client example", () => {
   it("should compile the client package's own README example with tsc --strict", async () => {
     const source = join(directory, "package-example.mts");
     writeFileSync(source, packageExample());
-    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-    const compiled = await run(process.execPath, [tsc, ...TSC_STRICT, "--noEmit", source], {
-      cwd: ROOT,
-    }).catch((error: { stdout: string; stderr: string }) => error);
-    expect(compiled.stdout + compiled.stderr).toBe("");
+    expect(await compileStrict(source, { cwd: ROOT })).toBe("");
   });
 
   it("should compile with tsc --strict against the built client and run against the API", async () => {
@@ -79,27 +61,7 @@ describe("the README's client example", () => {
     ).toBe(true);
     const source = join(directory, "example.mts");
     writeFileSync(source, clientExample());
-    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-    const compiled = await run(
-      process.execPath,
-      [
-        tsc,
-        "--strict",
-        "--target",
-        "es2022",
-        "--module",
-        "nodenext",
-        "--moduleResolution",
-        "nodenext",
-        "--types",
-        "node",
-        "--outDir",
-        join(directory, "out"),
-        source,
-      ],
-      { cwd: ROOT },
-    ).catch((error: { stdout: string; stderr: string }) => error);
-    expect(compiled.stdout + compiled.stderr).toBe("");
+    expect(await compileStrict(source, { cwd: ROOT, outDir: join(directory, "out") })).toBe("");
 
     const env = { ...process.env, VULNTRIAGE_URL: api.url, VULNTRIAGE_TOKEN: token };
     const first = await run(process.execPath, [join(directory, "out/example.mjs"), FIXTURE], {

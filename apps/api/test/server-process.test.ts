@@ -39,6 +39,13 @@ async function healthy(port: number): Promise<Response | undefined> {
 
 describe("the compiled API process", () => {
   const name = `vt_server_${randomBytes(5).toString("hex")}`;
+  /** The server on a random port, on this file's database and queue prefix, with `env` added. */
+  const serve = (env: Record<string, string> | ((port: number) => Record<string, string>) = {}) => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const extra = typeof env === "function" ? env(port) : env;
+    const base = { PORT: String(port), DATABASE_URL: databaseUrl(name), QUEUE_PREFIX: `test-${name}` };
+    return { port, server: runServer({ ...base, ...extra }) };
+  };
 
   afterAll(async () => {
     // A failed assertion must not leave a server running.
@@ -58,17 +65,8 @@ describe("the compiled API process", () => {
   });
 
   it("should create a missing database, migrate it, serve /health and stop on SIGTERM", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = runServer({
-      PORT: String(port),
-      DATABASE_URL: databaseUrl(name),
-      QUEUE_PREFIX: `test-${name}`,
-    });
-    let health: Response | undefined;
-    for (let attempt = 0; attempt < 100 && !health; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-    }
+    const { port, server } = serve();
+    const health = await healthy(port);
     expect(health?.status).toBe(200);
     expect(await health?.json()).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });
 
@@ -84,16 +82,12 @@ describe("the compiled API process", () => {
   });
 
   it("should apply the HTTP variables: ALLOWED_HOSTS, CORS_ORIGINS, helmet headers, bounded numbers, headers timeout", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = runServer({
-      PORT: String(port),
-      DATABASE_URL: databaseUrl(name),
-      QUEUE_PREFIX: `test-${name}`,
+    const { port, server } = serve((port) => ({
       AUTH_MODE: "off",
       ALLOWED_HOSTS: `127.0.0.1:${port}`,
       CORS_ORIGINS: "https://app.example.com",
       HTTP_HEADERS_TIMEOUT_MS: "1000",
-    });
+    }));
     expect((await healthy(port))?.status).toBe(200);
     const base = `http://127.0.0.1:${port}`;
     const list = await fetch(`${base}/api/container/scans`, {
@@ -127,11 +121,7 @@ describe("the compiled API process", () => {
   });
 
   it("should warn at start when AUTH_MODE=off, and serve no /docs when DOCS=off", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = runServer({
-      PORT: String(port),
-      DATABASE_URL: databaseUrl(name),
-      QUEUE_PREFIX: `test-${name}`,
+    const { port, server } = serve({
       AUTH_MODE: "off",
       DOCS: "off",
     });
@@ -143,11 +133,7 @@ describe("the compiled API process", () => {
   });
 
   it("should refuse every API route without a key when AUTH_MODE=required, and keep /health and /docs open", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const server = runServer({
-      PORT: String(port),
-      DATABASE_URL: databaseUrl(name),
-      QUEUE_PREFIX: `test-${name}`,
+    const { port, server } = serve({
       AUTH_MODE: "required",
     });
     expect((await healthy(port))?.status).toBe(200);

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { promisify } from "node:util";
@@ -9,6 +9,8 @@ import {
   type FakeOllama,
   REPO_ROOT,
   redisUrl,
+  type ServiceProcess,
+  spawnBuiltService,
   startFakeOllama,
   type TestDatabase,
 } from "@vulntriage/test-utils";
@@ -64,40 +66,12 @@ export async function runCliOnTerminal(args: string[], env: Record<string, strin
   );
 }
 
-type Service = { output: () => string; stop: () => Promise<void> };
-
-function spawnService(entry: string, env: Record<string, string>): Service {
-  const child: ChildProcess = spawn(process.execPath, [builtEntry(entry)], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = once(child, "exit");
-  return {
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 export type CliStack = {
   url: string;
   database: TestDatabase;
   fake: FakeOllama;
-  api: Service;
-  worker: Service;
+  api: ServiceProcess;
+  worker: ServiceProcess;
   close: () => Promise<void>;
 };
 
@@ -129,14 +103,14 @@ export async function startCliStack(env: Record<string, string> = {}): Promise<C
     LOG_LEVEL: "warn",
     ...env,
   };
-  const api = spawnService("apps/api/dist/server.js", {
+  const api = spawnBuiltService("apps/api/dist/server.js", {
     ...common,
     HOST: "127.0.0.1",
     PORT: String(port),
     RATE_LIMIT_UPLOADS_PER_MINUTE: "10000",
     RATE_LIMIT_READS_PER_MINUTE: "100000",
   });
-  const worker = spawnService("apps/worker/dist/main.js", {
+  const worker = spawnBuiltService("apps/worker/dist/main.js", {
     ...common,
     WORKER_LOCK_MS: "2000",
     RECONCILE_INTERVAL_MS: "1000",
