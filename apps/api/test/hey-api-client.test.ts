@@ -5,8 +5,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { createTestDatabase, type TestDatabase } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileStrict, createTestKey, startTestApi, type TestApi } from "./helpers.js";
+import { type ApiProcess, startApiProcess } from "./api-process.js";
+import { compileStrict, createTestKey } from "./helpers.js";
 
 // A second mainstream generator, run as a user runs it (its CLI, its fetch client), on the
 // committed document: the calls the issue names must compile under --strict and work against the API.
@@ -55,19 +57,23 @@ console.log(JSON.stringify({
 }));
 `;
 
-let api: TestApi;
+let api: ApiProcess;
+let database: TestDatabase;
 let token: string;
 let directory: string;
 
 beforeAll(async () => {
-  api = await startTestApi({ access: { authMode: "required" }, authCacheMs: 0 });
-  token = await createTestKey(api.database, "hey-api", ["scans:write", "read"]);
+  // The compiled API as `npm start` runs it, keys required as in production.
+  database = await createTestDatabase();
+  token = await createTestKey(database, "hey-api", ["scans:write", "read"]);
+  api = await startApiProcess(database.url, { AUTH_MODE: "required" });
   // Outside node_modules, where tsc would emit nothing: the generated client imports only Node's globals.
   directory = mkdtempSync(join(tmpdir(), "vt-hey-api-"));
 });
 
 afterAll(async () => {
-  await api?.close();
+  await api?.stop();
+  await database?.drop();
   if (directory) rmSync(directory, { recursive: true, force: true });
 });
 

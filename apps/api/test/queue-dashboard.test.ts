@@ -1,7 +1,8 @@
 import { createAnalysisQueue, type Scope } from "@vulntriage/core";
-import { deleteKeys, redisUrl } from "@vulntriage/test-utils";
+import { createTestDatabase, deleteKeys, redisUrl } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_CSP } from "../src/plugins/security-headers.js";
+import { startApiProcess } from "./api-process.js";
 import { createTestKey, startTestApi, type TestApi } from "./helpers.js";
 
 const prefix = `test-dashboard-${process.pid}-${Date.now()}`;
@@ -158,6 +159,38 @@ describe("queue dashboard at /admin/queues", () => {
       ).toBe(200);
     } finally {
       await readOnly.close();
+    }
+  });
+});
+
+describe("the queue dashboard of the compiled API (QUEUE_DASHBOARD=on)", () => {
+  it("should serve its page and static files to admin only, over HTTP from the built process", async () => {
+    const database = await createTestDatabase();
+    const admin = await createTestKey(database, "proc-admin", ["admin"]);
+    const reader = await createTestKey(database, "proc-read", ["read"]);
+    const api = await startApiProcess(database.url, { AUTH_MODE: "required", QUEUE_DASHBOARD: "on" });
+    const fetchPath = (path: string, authorization?: string) =>
+      fetch(`${api.url}${path}`, authorization ? { headers: { authorization } } : {});
+    try {
+      const anonymous = await fetchPath("/admin/queues");
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toMatch(/^Basic realm="vulntriage queues"/);
+      expect((await fetchPath("/admin/queues", `Bearer ${reader}`)).status).toBe(403);
+      const page = await fetchPath("/admin/queues", basic(admin));
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-security-policy")).toBe(DASHBOARD_CSP);
+      const asset = /src="(static\/js\/main\.[0-9a-f]+\.js)"/.exec(await page.text())?.[1];
+      expect(asset).toBeDefined();
+      const script = await fetchPath(`/admin/queues/${asset}`, basic(admin));
+      expect(script.status).toBe(200);
+      expect(script.headers.get("content-type")).toMatch(/javascript/);
+      const queues = await fetchPath("/admin/queues/api/queues", `Bearer ${admin}`);
+      expect(queues.status).toBe(200);
+      const names = ((await queues.json()) as { queues: { name: string }[] }).queues.map((q) => q.name);
+      expect(names.sort()).toEqual(["analysis", "enrichment"]);
+    } finally {
+      await api.stop();
+      await database.drop();
     }
   });
 });

@@ -3,8 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { createTestDatabase, type TestDatabase } from "@vulntriage/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileStrict, createTestKey, startTestApi, type TestApi } from "./helpers.js";
+import { type ApiProcess, startApiProcess } from "./api-process.js";
+import { compileStrict, createTestKey } from "./helpers.js";
 
 // The README's client example, exactly as written there: compiled with `tsc --strict` against the
 // built @vulntriage/client (as a user's program would see it), then run against the API.
@@ -30,20 +32,24 @@ const clientExample = () =>
 const packageExample = () =>
   firstTsBlock(readFileSync(join(ROOT, "packages/client/README.md"), "utf8"), "packages/client/README.md");
 
-let api: TestApi;
+let api: ApiProcess;
+let database: TestDatabase;
 let token: string;
 let directory: string;
 
 beforeAll(async () => {
-  api = await startTestApi({ access: { authMode: "required" }, authCacheMs: 0 });
-  token = await createTestKey(api.database, "readme", ["scans:write", "read"]);
+  // The compiled API as `npm start` runs it, keys required as in production.
+  database = await createTestDatabase();
+  token = await createTestKey(database, "readme", ["scans:write", "read"]);
+  api = await startApiProcess(database.url, { AUTH_MODE: "required" });
   // Inside the repository, so `@vulntriage/client` resolves through its node_modules as for a user.
   mkdirSync(join(ROOT, "node_modules/.cache"), { recursive: true });
   directory = mkdtempSync(join(ROOT, "node_modules/.cache/readme-example-"));
 });
 
 afterAll(async () => {
-  await api?.close();
+  await api?.stop();
+  await database?.drop();
   if (directory) rmSync(directory, { recursive: true, force: true });
 });
 

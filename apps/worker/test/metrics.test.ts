@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Json,
   type Stack,
+  spawnApiProcess,
   spawnWorkerProcess,
   startStack,
   statusCounts,
@@ -190,6 +191,55 @@ describe("the worker process's metrics server (compiled dist)", () => {
       await expect(fetch(url)).rejects.toThrow();
     } finally {
       await worker.stop();
+    }
+  });
+
+  it("should serve real values on both processes after an upload to the compiled API and its analysis", async () => {
+    const [apiPort, metricsPort] = [await freePort(), await freePort()];
+    const api = spawnApiProcess(stack, apiPort, { METRICS: "public" });
+    const worker = spawnWorkerProcess(stack, { WORKER_METRICS_PORT: String(metricsPort) });
+    try {
+      const apiUrl = `http://127.0.0.1:${apiPort}`;
+      await waitFor(
+        "the compiled API",
+        async () => (await fetch(`${apiUrl}/health`).catch(() => undefined))?.ok,
+        20_000,
+      );
+      const vulns = [
+        { id: "CVE-2024-7101", pkg: "proc-one" },
+        { id: "CVE-2024-7102", pkg: "proc-two" },
+        { id: "CVE-2024-7103", pkg: "proc-three" },
+      ];
+      const uploaded = await uploadReport(apiUrl, trivyReport("process/app:1", vulns));
+      expect(uploaded.status).toBe(201);
+      const scanId = uploaded.body.scan.id as number;
+      await waitFor(
+        "the compiled worker's analyses",
+        async () => (await statusCounts(stack.database, scanId)).completed === 3,
+        30_000,
+      );
+
+      const fromApi = parsePrometheusText(await (await fetch(`${apiUrl}/metrics`)).text());
+      expect(fromApi.value("vulntriage_uploads_total", { outcome: "created" })).toBe(1);
+      expect(fromApi.value("vulntriage_findings_ingested_total")).toBe(3);
+      expect(fromApi.value("vulntriage_ingest_duration_seconds_count", { outcome: "created" })).toBe(1);
+      const fromWorker = await waitFor(
+        "the worker's counts",
+        async () => {
+          const m = parsePrometheusText(
+            await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+          );
+          return (m.value("vulntriage_queue_jobs", { queue: "analysis", state: "completed" }) ?? 0) >= 4
+            ? m
+            : undefined;
+        },
+        20_000,
+      );
+      expect(llm(fromWorker, "success")).toBe(3);
+      expect(fromWorker.value("vulntriage_llm_request_duration_seconds_count")).toBe(3);
+      expect(fromWorker.value("vulntriage_queue_jobs", { queue: "analysis", state: "failed" })).toBe(0);
+    } finally {
+      await Promise.all([worker.stop(), api.stop()]);
     }
   });
 
